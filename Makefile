@@ -1,0 +1,54 @@
+# Every target bootstraps what it needs (Python venv, node_modules) and is idempotent.
+# Nothing here needs an AWS account or credentials except `deploy` and `diff`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CONFIG ?= pki.yaml
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+# The CDK CLI and jsii run on the Node 22 pinned in package.json (Node 20 makes jsii print an
+# end-of-life banner), so node_modules/.bin goes first on PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: setup synth test lint deploy diff bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	$(VENV)/bin/cdk-pca plan --config $(CONFIG)
+	cdk synth --quiet --no-notices -c config=$(CONFIG)
+	@echo "Templates written to cdk.out/"
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy cdk_pca stacks app.py
+
+deploy: setup
+	$(VENV)/bin/cdk-pca plan --config $(CONFIG)
+	cdk deploy --no-notices -c config=$(CONFIG)
+
+diff: setup
+	cdk diff --no-notices -c config=$(CONFIG)
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf cdk.out $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""cdk-pca: AWS CDK constructs for a private PKI on AWS Private CA, and the tools to run it.
+
+Public names are imported lazily, so `import cdk_pca.revocation` or the CLI never pays for aws_cdk.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it. Kept explicit so a reader finds each class by its file.
+_EXPORTS: dict[str, str] = {
+    "PrivateCertificateAuthority": "cdk_pca.certificate_authority",
+    "CrlOptions": "cdk_pca.certificate_authority",
+    "OcspOptions": "cdk_pca.certificate_authority",
+    "CaSubject": "cdk_pca.certificate_authority",
+    "CrlBucket": "cdk_pca.crl_bucket",
+    "CrlDistribution": "cdk_pca.crl_distribution",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from cdk_pca.certificate_authority import (
+        CaSubject,
+        CrlOptions,
+        OcspOptions,
+        PrivateCertificateAuthority,
+    )
+    from cdk_pca.crl_bucket import CrlBucket
+    from cdk_pca.crl_distribution import CrlDistribution
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cdk_pca' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

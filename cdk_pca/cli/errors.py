@@ -1,0 +1,57 @@
+"""One-line error reporting for the CLI: bad input, AWS credentials, access, region, throttling."""
+
+from __future__ import annotations
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A problem to report as one line, then exit with `exit_code` (2: bad input or undetermined)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def describe_exception(exc: BaseException) -> tuple[str, int]:
+    """Turn any exception into (one-line message, exit code) without importing botocore eagerly."""
+    name = type(exc).__name__
+    module = type(exc).__module__ or ""
+    if module.startswith("botocore"):
+        return _describe_botocore(exc), EXIT_BAD_INPUT
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or name})", EXIT_BAD_INPUT
+    text = " ".join(str(exc).split()) or name
+    return f"{name}: {text}", EXIT_BAD_INPUT
+
+
+def _describe_botocore(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name in {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"}:
+        return (
+            "no AWS credentials found: set AWS_PROFILE or run 'aws configure' / 'aws sso login' "
+            f"({name})"
+        )
+    if name == "NoRegionError":
+        return "no AWS region set: pass one with AWS_REGION or AWS_DEFAULT_REGION"
+    if name in {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"}:
+        return f"cannot reach the AWS endpoint ({exc}); check the region and the network"
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error", {})
+        code = error.get("Code", name)
+        message = " ".join(str(error.get("Message", "")).split())
+        operation = getattr(exc, "operation_name", "the AWS call")
+        hint = {
+            "AccessDenied": "the caller lacks the IAM permission for this action",
+            "AccessDeniedException": "the caller lacks the IAM permission for this action",
+            "UnrecognizedClientException": "the credentials are invalid for this region",
+            "InvalidClientTokenId": "the credentials are invalid",
+            "ExpiredToken": "the session token has expired; log in again",
+            "ExpiredTokenException": "the session token has expired; log in again",
+            "ThrottlingException": "AWS kept throttling the call after retries; try again later",
+            "ResourceNotFoundException": "check the ARN and the region (ARNs are regional)",
+        }.get(code)
+        suffix = f": {hint}" if hint else ""
+        return f"{operation} failed with {code}: {message}{suffix}"
+    return f"{name}: {' '.join(str(exc).split())}"

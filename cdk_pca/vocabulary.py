@@ -1,0 +1,145 @@
+"""The AWS Private CA and ACM vocabulary (algorithms, templates, statuses) and the rules that tie it.
+
+Plain Python, shared by the config loader, the constructs and the CLI, so all reject the same mistakes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Enumerations as the ACM PCA API spells them (botocore service model `acm-pca`, shapes
+# KeyAlgorithm, SigningAlgorithm, KeyStorageSecurityStandard, CertificateAuthorityUsageMode).
+KEY_ALGORITHMS: Final = (
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+    "ML_DSA_44",
+    "ML_DSA_65",
+    "ML_DSA_87",
+    "SM2",
+)
+SIGNING_ALGORITHMS: Final = (
+    "SHA256WITHECDSA",
+    "SHA384WITHECDSA",
+    "SHA512WITHECDSA",
+    "SHA256WITHRSA",
+    "SHA384WITHRSA",
+    "SHA512WITHRSA",
+    "SHA256WITHRSA_PSS",
+    "SHA384WITHRSA_PSS",
+    "SHA512WITHRSA_PSS",
+    "SM3WITHSM2",
+    "ML_DSA_44",
+    "ML_DSA_65",
+    "ML_DSA_87",
+)
+KEY_STORAGE_SECURITY_STANDARDS: Final = (
+    "FIPS_140_2_LEVEL_2_OR_HIGHER",
+    "FIPS_140_2_LEVEL_3_OR_HIGHER",
+    "CCPC_LEVEL_1_OR_HIGHER",
+)
+USAGE_MODES: Final = ("GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE")
+CA_TYPES: Final = ("ROOT", "SUBORDINATE")
+REVOCATION_REASONS: Final = (
+    "UNSPECIFIED",
+    "KEY_COMPROMISE",
+    "CERTIFICATE_AUTHORITY_COMPROMISE",
+    "AFFILIATION_CHANGED",
+    "SUPERSEDED",
+    "CESSATION_OF_OPERATION",
+    "PRIVILEGE_WITHDRAWN",
+    "A_A_COMPROMISE",
+)
+
+# The strongest hash that matches the key size, as AWS's own console proposes.
+_DEFAULT_SIGNING: Final = {
+    "RSA_2048": "SHA256WITHRSA",
+    "RSA_3072": "SHA384WITHRSA",
+    "RSA_4096": "SHA512WITHRSA",
+    "EC_prime256v1": "SHA256WITHECDSA",
+    "EC_secp384r1": "SHA384WITHECDSA",
+    "EC_secp521r1": "SHA512WITHECDSA",
+    "ML_DSA_44": "ML_DSA_44",
+    "ML_DSA_65": "ML_DSA_65",
+    "ML_DSA_87": "ML_DSA_87",
+    "SM2": "SM3WITHSM2",
+}
+
+# Issued CA certificates: RootCACertificate/V1 for a root, SubordinateCACertificate_PathLenN/V1
+# for a subordinate with N CA levels below it. AWS offers N = 0..3, so a hierarchy has at most
+# five levels. https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html
+ROOT_CA_TEMPLATE: Final = "arn:aws:acm-pca:::template/RootCACertificate/V1"
+MAX_SUBORDINATE_PATH_LEN: Final = 3
+MAX_HIERARCHY_DEPTH: Final = MAX_SUBORDINATE_PATH_LEN + 2
+
+# Rough list prices (USD per CA per month) for the plan's estimate.
+# https://aws.amazon.com/private-ca/pricing/
+MONTHLY_COST_USD: Final = {"GENERAL_PURPOSE": 400, "SHORT_LIVED_CERTIFICATE": 50}
+
+
+def key_family(key_algorithm: str) -> str:
+    """'RSA', 'EC', 'SM2' or the ML-DSA parameter set itself (ML-DSA keys sign only with their own)."""
+    if key_algorithm.startswith("RSA_"):
+        return "RSA"
+    if key_algorithm.startswith("EC_"):
+        return "EC"
+    return key_algorithm
+
+
+def signing_family(signing_algorithm: str) -> str:
+    """The key family that can produce signatures of this algorithm."""
+    if "WITHRSA" in signing_algorithm:
+        return "RSA"
+    if signing_algorithm.endswith("WITHECDSA"):
+        return "EC"
+    if signing_algorithm == "SM3WITHSM2":
+        return "SM2"
+    return signing_algorithm
+
+
+def default_signing_algorithm(key_algorithm: str) -> str:
+    """The signing algorithm used when none is given: the key's family, hash sized to the key."""
+    return _DEFAULT_SIGNING[key_algorithm]
+
+
+def signing_algorithms_for(key_algorithm: str) -> tuple[str, ...]:
+    """Every signing algorithm a key of this algorithm can produce."""
+    family = key_family(key_algorithm)
+    return tuple(alg for alg in SIGNING_ALGORITHMS if signing_family(alg) == family)
+
+
+def subordinate_template_arn(path_len: int) -> str:
+    """SubordinateCACertificate_PathLenN/V1 for a CA with `path_len` CA levels below it."""
+    if not 0 <= path_len <= MAX_SUBORDINATE_PATH_LEN:
+        raise ValueError(
+            f"path_len {path_len} is not offered by AWS Private CA: "
+            f"allowed 0..{MAX_SUBORDINATE_PATH_LEN}"
+        )
+    return f"arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen{path_len}/V1"
+
+
+# ACM (certificate lookup) vocabulary, botocore service model `acm`. ListCertificates'
+# Includes.keyTypes and the KeyAlgorithm shape use underscores (RSA_2048); DescribeCertificate
+# and the summaries spell the same algorithms with a hyphen (RSA-2048).
+ACM_CERTIFICATE_STATUSES: Final = (
+    "PENDING_VALIDATION",
+    "ISSUED",
+    "INACTIVE",
+    "EXPIRED",
+    "VALIDATION_TIMED_OUT",
+    "REVOKED",
+    "FAILED",
+)
+ACM_CERTIFICATE_TYPES: Final = ("IMPORTED", "AMAZON_ISSUED", "PRIVATE")
+ACM_KEY_TYPES: Final = (
+    "RSA_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+)

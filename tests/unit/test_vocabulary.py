@@ -1,0 +1,29 @@
+"""The PCA vocabulary: signing algorithms follow the key family, templates carry the path length."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdk_pca import vocabulary as v
+
+
+@pytest.mark.parametrize("key_algorithm", v.KEY_ALGORITHMS)
+def test_default_signing_algorithm_belongs_to_the_key_family(key_algorithm: str) -> None:
+    signing = v.default_signing_algorithm(key_algorithm)
+    assert signing in v.SIGNING_ALGORITHMS
+    assert signing in v.signing_algorithms_for(key_algorithm)
+
+
+def test_rsa_key_cannot_sign_with_ecdsa() -> None:
+    assert "SHA256WITHECDSA" not in v.signing_algorithms_for("RSA_4096")
+    assert "SHA512WITHRSA_PSS" in v.signing_algorithms_for("RSA_4096")
+
+
+def test_ml_dsa_key_signs_only_with_its_own_parameter_set() -> None:
+    assert v.signing_algorithms_for("ML_DSA_65") == ("ML_DSA_65",)
+
+
+def test_subordinate_template_names_the_path_length() -> None:
+    assert v.subordinate_template_arn(2).endswith("SubordinateCACertificate_PathLen2/V1")
+    with pytest.raises(ValueError, match="allowed 0..3"):
+        v.subordinate_template_arn(4)
