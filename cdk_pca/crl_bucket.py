@@ -1,0 +1,197 @@
+"""The S3 bucket AWS Private CA publishes CRLs to: private, encrypted, TLS-only, versioned, retained.
+
+Its bucket policy admits acm-pca.amazonaws.com for exactly the four actions PCA needs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+CrlBucketEncryption = Literal["SSE_S3", "SSE_KMS"]
+
+PCA_SERVICE_PRINCIPAL = "acm-pca.amazonaws.com"
+
+# What PCA needs to publish a CRL, and nothing more. Creating a CA with CRL enabled makes PCA
+# write a test object at once, so this policy must exist before the CA or the create fails with
+# "Permission error with your S3 bucket".
+# https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html#s3-policies
+PCA_BUCKET_ACTIONS = (
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:GetBucketAcl",
+    "s3:GetBucketLocation",
+)
+
+# With S3 Block Public Access on, PCA must write with this ACL (its default, PUBLIC_READ, fails).
+# https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html#s3-bpa
+CRL_OBJECT_ACL = "BUCKET_OWNER_FULL_CONTROL"
+
+# Every PCA CRL version is a new S3 object version; old ones serve no client after they expire.
+NONCURRENT_CRL_RETENTION = Duration.days(90)
+ACCESS_LOG_RETENTION = Duration.days(365)
+
+
+class CrlBucket(Construct):
+    """A private bucket for the CRLs of one or more CAs, with the policy PCA needs to write them.
+
+    Block Public Access is fully on, so clients fetch the CRLs through CloudFront
+    (see `CrlDistribution`); CAs that write here must use `CRL_OBJECT_ACL` and depend on
+    `policy` (`PrivateCertificateAuthority` does both).
+
+    :param encryption: ``SSE_S3`` (default) or ``SSE_KMS`` with a customer-managed key whose policy
+        admits acm-pca. The AWS-managed ``aws/s3`` key is refused by PCA, so it is not offered.
+    :param encryption_key: the key for ``SSE_KMS``. @default a new key with rotation.
+    :param server_access_logs_bucket: where S3 access logs go. @default a new private bucket.
+    :param removal_policy: @default ``RemovalPolicy.RETAIN``: CRLs must outlive the stack while any
+        certificate that points at them is in use.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        encryption: CrlBucketEncryption = "SSE_S3",
+        encryption_key: kms.IKey | None = None,
+        server_access_logs_bucket: s3.IBucket | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = []
+        if encryption not in ("SSE_S3", "SSE_KMS"):
+            problems.append(
+                f"encryption: {encryption!r} is not allowed; expected SSE_S3 or SSE_KMS"
+            )
+        if encryption_key is not None and encryption != "SSE_KMS":
+            problems.append("encryption_key: only allowed with encryption='SSE_KMS'")
+        if problems:
+            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
+
+        account = Stack.of(self).account
+        self.encryption_key: kms.IKey | None = None
+        if encryption == "SSE_KMS":
+            self.encryption_key = encryption_key or kms.Key(
+                self,
+                "Key",
+                description="Encrypts the CRLs that AWS Private CA publishes",
+                enable_key_rotation=True,
+                removal_policy=removal_policy,
+            )
+            # PCA encrypts what it writes with this key; the aws/s3 managed key cannot be shared.
+            # https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html#crl-encryption
+            self.encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowPrivateCaToEncryptCrls",
+                    principals=[iam.ServicePrincipal(PCA_SERVICE_PRINCIPAL)],
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:SourceAccount": account}},
+                )
+            )
+
+        if server_access_logs_bucket is None:
+            server_access_logs_bucket = self._new_access_logs_bucket(removal_policy)
+        self.access_logs_bucket = server_access_logs_bucket
+
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=(
+                s3.BucketEncryption.KMS if self.encryption_key else s3.BucketEncryption.S3_MANAGED
+            ),
+            encryption_key=self.encryption_key,
+            bucket_key_enabled=True if self.encryption_key else None,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            server_access_logs_bucket=server_access_logs_bucket,
+            server_access_logs_prefix="crl-bucket/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireSupersededCrls",
+                    noncurrent_version_expiration=NONCURRENT_CRL_RETENTION,
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            removal_policy=removal_policy,
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowPrivateCaToPublishCrls",
+                principals=[iam.ServicePrincipal(PCA_SERVICE_PRINCIPAL)],
+                actions=list(PCA_BUCKET_ACTIONS),
+                resources=[self.bucket.bucket_arn, self.bucket.arn_for_objects("*")],
+                # aws:SourceArn names this account's CAs by pattern: naming each CA's ARN would
+                # make the policy depend on the CAs, which must themselves wait for the policy.
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {
+                        "aws:SourceArn": Stack.of(self).format_arn(
+                            service="acm-pca",
+                            resource="certificate-authority",
+                            resource_name="*",
+                        )
+                    },
+                },
+            )
+        )
+        assert self.bucket.policy is not None  # add_to_resource_policy created it
+        self.policy: s3.BucketPolicy = self.bucket.policy
+
+    @property
+    def bucket_name(self) -> str:
+        return self.bucket.bucket_name
+
+    def grant_crl_write(self, grantee: iam.IGrantable) -> iam.Grant:
+        """What a principal calling RevokeCertificate needs besides acm-pca:RevokeCertificate.
+
+        PCA checks the caller's own access to the CRL bucket when a revocation is requested.
+        https://docs.aws.amazon.com/privateca/latest/userguide/PcaRevokeCert.html
+        """
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(PCA_BUCKET_ACTIONS),
+            resource_arns=[self.bucket.bucket_arn, self.bucket.arn_for_objects("*")],
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
+        return grant
+
+    def _new_access_logs_bucket(self, removal_policy: RemovalPolicy) -> s3.Bucket:
+        # S3 server access logs cannot be delivered to an SSE-KMS bucket, and CloudFront standard
+        # logs need bucket ACLs, so this bucket uses SSE-S3 and BUCKET_OWNER_PREFERRED.
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html
+        logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=ACCESS_LOG_RETENTION,
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            removal_policy=removal_policy,
+        )
+        Validations.of(logs).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This is the access-log bucket itself; logging it into itself loops.",
+            )
+        )
+        return logs

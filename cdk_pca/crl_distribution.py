@@ -1,0 +1,96 @@
+"""The CloudFront distribution that serves a private CRL bucket to TLS clients over plain HTTP.
+
+The bucket stays private (origin access control); CAs put this domain in their CRL distribution point.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from constructs import Construct
+
+from cdk_pca.crl_bucket import CrlBucket
+
+# How long an edge may serve a CRL before asking S3 again. PCA itself takes up to 30 minutes to
+# publish a revocation, so 5 more minutes of caching keeps revocations visible within ~35 minutes
+# while sparing the bucket a request per client.
+# https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html
+DEFAULT_CRL_CACHE_TTL = Duration.minutes(5)
+
+
+class CrlDistribution(Construct):
+    """A CloudFront distribution in front of a `CrlBucket`, reachable over HTTP and HTTPS.
+
+    RFC 5280 clients fetch CRLs over plain HTTP (an HTTPS CRL would need revocation checking to
+    fetch itself), so the viewer policy allows HTTP. The CRL is signed; transport security adds
+    nothing to its integrity.
+
+    :param crl_bucket: the bucket the CAs publish to.
+    :param cache_ttl: how long edges cache a CRL. @default 5 minutes.
+    :param price_class: @default ``PRICE_CLASS_100`` (North America and Europe edges).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        crl_bucket: CrlBucket,
+        cache_ttl: Duration = DEFAULT_CRL_CACHE_TTL,
+        price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        cache_policy = cloudfront.CachePolicy(
+            self,
+            "CachePolicy",
+            comment="CRLs: short TTL so revocations reach clients soon after PCA publishes them",
+            default_ttl=cache_ttl,
+            min_ttl=Duration.seconds(0),
+            max_ttl=cache_ttl,
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            enable_accept_encoding_gzip=False,
+            enable_accept_encoding_brotli=False,
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="Certificate revocation lists of AWS Private CA",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(crl_bucket.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.ALLOW_ALL,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                cache_policy=cache_policy,
+                compress=False,
+            ),
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            price_class=price_class,
+            enable_logging=True,
+            log_bucket=crl_bucket.access_logs_bucket,
+            log_file_prefix="cloudfront/",
+        )
+        for rule_id, reason in (
+            (
+                "AwsSolutions-CFR1",
+                "CRLs must be reachable by every client that checks revocation, wherever it is.",
+            ),
+            (
+                "AwsSolutions-CFR2",
+                "Serves public, signed, read-only CRL files; a WAF adds cost without protecting them.",
+            ),
+            (
+                "AwsSolutions-CFR4",
+                "The default *.cloudfront.net certificate allows older TLS; CRLs are fetched over "
+                "HTTP by design (RFC 5280) and are signed, so TLS is not what protects them.",
+            ),
+        ):
+            Validations.of(self.distribution).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+
+    @property
+    def domain_name(self) -> str:
+        """The distribution's domain (d1234.cloudfront.net): the CAs' CRL CustomCname."""
+        return self.distribution.distribution_domain_name

@@ -1,0 +1,463 @@
+"""PrivateCertificateAuthority: hierarchy wiring, create-only properties, options and rejections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from cdk_pca import vocabulary
+from cdk_pca.certificate_authority import (
+    CaSubject,
+    CrlOptions,
+    OcspOptions,
+    PrivateCertificateAuthority,
+)
+from cdk_pca.crl_bucket import CrlBucket
+from tests.cdk_support import new_stack
+
+ROOT_SUBJECT = CaSubject(common_name="Example Root CA", organization="Example Corp", country="US")
+
+
+def _root(
+    stack: Any, construct_id: str = "RootCa", **overrides: Any
+) -> PrivateCertificateAuthority:
+    props: dict[str, Any] = {
+        "ca_type": "ROOT",
+        "subject": ROOT_SUBJECT,
+        "key_algorithm": "RSA_4096",
+        "validity_days": 3650,
+    }
+    props.update(overrides)
+    return PrivateCertificateAuthority(stack, construct_id, **props)
+
+
+def _sub(
+    stack: Any, construct_id: str, parent: Any, **overrides: Any
+) -> PrivateCertificateAuthority:
+    props: dict[str, Any] = {
+        "ca_type": "SUBORDINATE",
+        "subject": CaSubject(common_name=f"{construct_id} CA"),
+        "key_algorithm": "EC_prime256v1",
+        "validity_days": 1825,
+        "parent": parent,
+    }
+    props.update(overrides)
+    return PrivateCertificateAuthority(stack, construct_id, **props)
+
+
+@pytest.fixture(scope="module")
+def three_tier() -> tuple[Template, dict[str, PrivateCertificateAuthority]]:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    root = _root(stack, crl=CrlOptions(custom_cname="crl.example.com"), crl_bucket=bucket)
+    intermediate = _sub(stack, "IntermediateCa", root, key_algorithm="RSA_2048", validity_days=3000)
+    issuing = _sub(
+        stack,
+        "IssuingCa",
+        intermediate,
+        validity_days=1000,
+        crl=CrlOptions(custom_cname="crl.example.com", expiration_days=3),
+        crl_bucket=bucket,
+        ocsp=OcspOptions(),
+        acm_renewals=True,
+    )
+    acm.PrivateCertificate(
+        stack, "WebCertificate", domain_name="www.example.com", certificate_authority=issuing
+    )
+    cas = {"root": root, "intermediate": intermediate, "issuing": issuing}
+    return Template.from_stack(stack), cas
+
+
+def _resources(template: Template, resource_type: str) -> dict[str, Any]:
+    found: dict[str, Any] = template.find_resources(resource_type)
+    return found
+
+
+def test_root_is_self_signed_with_the_root_template_and_activated(three_tier: Any) -> None:
+    template, cas = three_tier
+    root_id = cas["root"].stack.get_logical_id(cas["root"].node.find_child("Resource"))
+    template.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {
+            "CertificateAuthorityArn": {"Fn::GetAtt": [root_id, "Arn"]},
+            "CertificateSigningRequest": {"Fn::GetAtt": [root_id, "CertificateSigningRequest"]},
+            "TemplateArn": vocabulary.ROOT_CA_TEMPLATE,
+            "SigningAlgorithm": "SHA512WITHRSA",
+            "Validity": {"Type": "DAYS", "Value": 3650},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthorityActivation",
+        {
+            "CertificateAuthorityArn": {"Fn::GetAtt": [root_id, "Arn"]},
+            "Status": "ACTIVE",
+            "CertificateChain": Match.absent(),
+        },
+    )
+
+
+def test_subordinate_waits_for_parent_activation(three_tier: Any) -> None:
+    template, cas = three_tier
+    stack = cas["root"].stack
+    parent_activation = stack.get_logical_id(cas["root"].activation)
+    intermediate_id = stack.get_logical_id(cas["intermediate"].node.find_child("Resource"))
+    template.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {
+            # Ref of the parent's activation is the parent's ARN: the dependency is in the value.
+            "CertificateAuthorityArn": {"Ref": parent_activation},
+            "CertificateSigningRequest": {
+                "Fn::GetAtt": [intermediate_id, "CertificateSigningRequest"]
+            },
+        },
+    )
+
+
+def test_subordinate_is_activated_with_the_parents_chain(three_tier: Any) -> None:
+    template, cas = three_tier
+    stack = cas["root"].stack
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthorityActivation",
+        {
+            "CertificateAuthorityArn": {
+                "Fn::GetAtt": [
+                    stack.get_logical_id(cas["issuing"].node.find_child("Resource")),
+                    "Arn",
+                ]
+            },
+            "CertificateChain": {
+                "Fn::GetAtt": [
+                    stack.get_logical_id(cas["intermediate"].activation),
+                    "CompleteCertificateChain",
+                ]
+            },
+        },
+    )
+
+
+def test_path_length_counts_the_levels_below(three_tier: Any) -> None:
+    template, cas = three_tier
+    assert cas["intermediate"].path_len == 1
+    assert cas["issuing"].path_len == 0
+    templates = {
+        c["Properties"]["TemplateArn"]
+        for c in _resources(template, "AWS::ACMPCA::Certificate").values()
+    }
+    assert templates == {
+        vocabulary.ROOT_CA_TEMPLATE,
+        "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen1/V1",
+        "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1",
+    }
+
+
+def test_parent_signs_with_its_own_key_family(three_tier: Any) -> None:
+    template, cas = three_tier
+    stack = cas["root"].stack
+    # The EC issuing CA is signed by the RSA intermediate: an RSA signature.
+    template.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {
+            "CertificateAuthorityArn": {
+                "Ref": stack.get_logical_id(cas["intermediate"].activation)
+            },
+            "SigningAlgorithm": "SHA256WITHRSA",
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {"KeyAlgorithm": "EC_prime256v1", "SigningAlgorithm": "SHA256WITHECDSA"},
+    )
+
+
+def test_private_certificate_waits_for_the_ca_activation(three_tier: Any) -> None:
+    template, cas = three_tier
+    template.has_resource_properties(
+        "AWS::CertificateManager::Certificate",
+        {
+            "CertificateAuthorityArn": {
+                "Ref": cas["issuing"].stack.get_logical_id(cas["issuing"].activation)
+            }
+        },
+    )
+
+
+def test_cas_certificates_and_activations_are_retained(three_tier: Any) -> None:
+    template, _ = three_tier
+    for resource_type in (
+        "AWS::ACMPCA::CertificateAuthority",
+        "AWS::ACMPCA::Certificate",
+        "AWS::ACMPCA::CertificateAuthorityActivation",
+    ):
+        for resource in _resources(template, resource_type).values():
+            assert resource["DeletionPolicy"] == "Retain"
+            assert resource["UpdateReplacePolicy"] == "Retain"
+
+
+def test_crl_configuration_is_explicit_and_bucket_owner_acl(three_tier: Any) -> None:
+    template, _ = three_tier
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {
+            "KeyAlgorithm": "EC_prime256v1",
+            "RevocationConfiguration": {
+                "CrlConfiguration": {
+                    "Enabled": True,
+                    "ExpirationInDays": 3,
+                    "S3ObjectAcl": "BUCKET_OWNER_FULL_CONTROL",
+                    "CustomCname": "crl.example.com",
+                    "CrlType": "COMPLETE",
+                    "CrlDistributionPointExtensionConfiguration": {"OmitExtension": False},
+                    "S3BucketName": Match.any_value(),
+                },
+                "OcspConfiguration": {"Enabled": True},
+            },
+        },
+    )
+
+
+def test_ca_with_crl_waits_for_the_bucket_policy(three_tier: Any) -> None:
+    template, cas = three_tier
+    stack = cas["root"].stack
+    policy_id = stack.get_logical_id(
+        stack.node.find_child("CrlBucket")
+        .node.find_child("Bucket")
+        .node.find_child("Policy")
+        .node.default_child
+    )
+    for name in ("root", "issuing"):
+        ca_id = stack.get_logical_id(cas[name].node.find_child("Resource"))
+        assert policy_id in template.to_json()["Resources"][ca_id]["DependsOn"]
+    intermediate_id = stack.get_logical_id(cas["intermediate"].node.find_child("Resource"))
+    assert "DependsOn" not in template.to_json()["Resources"][intermediate_id]
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {"KeyAlgorithm": "RSA_2048", "RevocationConfiguration": Match.absent()},
+    )
+
+
+def test_acm_renewals_grant_acm_the_three_actions(three_tier: Any) -> None:
+    template, cas = three_tier
+    template.resource_count_is("AWS::ACMPCA::Permission", 1)
+    template.has_resource_properties(
+        "AWS::ACMPCA::Permission",
+        {
+            "Actions": ["IssueCertificate", "GetCertificate", "ListPermissions"],
+            "Principal": "acm.amazonaws.com",
+            "CertificateAuthorityArn": {
+                "Ref": cas["issuing"].stack.get_logical_id(cas["issuing"].activation)
+            },
+            "SourceAccount": {"Ref": "AWS::AccountId"},
+        },
+    )
+
+
+def test_options_reach_the_template() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    _root(
+        stack,
+        key_algorithm="EC_secp384r1",
+        signing_algorithm="SHA256WITHECDSA",
+        usage_mode="SHORT_LIVED_CERTIFICATE",
+        key_storage_security_standard="FIPS_140_2_LEVEL_2_OR_HIGHER",
+        crl=CrlOptions(
+            custom_cname="crl.example.com",
+            partitioned=True,
+            custom_path="pki/crls",
+            omit_extension=True,
+            expiration_days=30,
+        ),
+        crl_bucket=bucket,
+        ocsp=OcspOptions(custom_cname="ocsp.example.com"),
+        tags={"team": "platform"},
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {
+            "Type": "ROOT",
+            "KeyAlgorithm": "EC_secp384r1",
+            "SigningAlgorithm": "SHA256WITHECDSA",
+            "UsageMode": "SHORT_LIVED_CERTIFICATE",
+            "KeyStorageSecurityStandard": "FIPS_140_2_LEVEL_2_OR_HIGHER",
+            "Subject": {
+                "CommonName": "Example Root CA",
+                "Organization": "Example Corp",
+                "Country": "US",
+            },
+            "RevocationConfiguration": {
+                "CrlConfiguration": Match.object_like(
+                    {
+                        "CrlType": "PARTITIONED",
+                        "CustomPath": "pki/crls",
+                        "ExpirationInDays": 30,
+                        "CrlDistributionPointExtensionConfiguration": {"OmitExtension": True},
+                    }
+                ),
+                "OcspConfiguration": {"Enabled": True, "OcspCustomCname": "ocsp.example.com"},
+            },
+            "Tags": [{"Key": "team", "Value": "platform"}],
+        },
+    )
+
+
+def test_external_parent_phase_one_outputs_the_csr_and_does_not_activate() -> None:
+    stack = new_stack()
+    ca = _sub(stack, "IntermediateCa", None, external_parent=True)
+    issuing = _sub(stack, "IssuingCa", ca, validity_days=365)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ACMPCA::CertificateAuthority", 2)
+    template.resource_count_is("AWS::ACMPCA::CertificateAuthorityActivation", 0)
+    template.resource_count_is("AWS::ACMPCA::Certificate", 0)
+    outputs = template.find_outputs("*")
+    assert any(
+        o["Value"]
+        == {
+            "Fn::GetAtt": [
+                stack.get_logical_id(ca.node.find_child("Resource")),
+                "CertificateSigningRequest",
+            ]
+        }
+        for o in outputs.values()
+    )
+    assert not ca.is_activated and not issuing.is_activated
+
+
+def test_external_parent_phase_two_installs_the_signed_certificate() -> None:
+    stack = new_stack()
+    ca = _sub(
+        stack,
+        "IntermediateCa",
+        None,
+        external_parent=True,
+        external_certificate="-----BEGIN CERTIFICATE-----\nSIGNED\n-----END CERTIFICATE-----\n",
+        external_chain="-----BEGIN CERTIFICATE-----\nROOT\n-----END CERTIFICATE-----\n",
+    )
+    _sub(stack, "IssuingCa", ca, validity_days=365)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthorityActivation",
+        {
+            "Certificate": Match.string_like_regexp("SIGNED"),
+            "CertificateChain": Match.string_like_regexp("ROOT"),
+        },
+    )
+    template.resource_count_is("AWS::ACMPCA::CertificateAuthorityActivation", 2)
+    template.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {"TemplateArn": "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1"},
+    )
+
+
+def test_grant_revoke_includes_crl_bucket_write() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    ca = _root(stack, crl=CrlOptions(custom_cname="crl.example.com"), crl_bucket=bucket)
+    role = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    ca.grant_revoke(role)
+    ca.grant_issue(role)
+    statements = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    actions = [
+        s["Action"]
+        for policy in statements.values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    flat = {a for action in actions for a in ([action] if isinstance(action, str) else action)}
+    assert {
+        "acm-pca:RevokeCertificate",
+        "acm-pca:IssueCertificate",
+        "s3:PutObject",
+        "s3:GetBucketAcl",
+    } <= flat
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"key_algorithm": "RSA_1024"}, "key_algorithm: 'RSA_1024' is not allowed"),
+        (
+            {"signing_algorithm": "SHA256WITHECDSA"},
+            "signing_algorithm: 'SHA256WITHECDSA' is not allowed",
+        ),
+        ({"usage_mode": "SOMETIMES"}, "usage_mode: 'SOMETIMES' is not allowed"),
+        ({"validity_days": 0}, "validity_days: 0 must be a whole number >= 1"),
+        ({"subject": CaSubject(common_name="")}, "subject.common_name"),
+        ({"subject": CaSubject(common_name="x", country="USA")}, "subject.country: 'USA'"),
+        ({"crl": CrlOptions()}, "crl_bucket: required when CRLs are enabled"),
+        (
+            {"ocsp": OcspOptions(custom_cname="http://ocsp.example.com")},
+            "ocsp.custom_cname: 'http://ocsp.example.com' must be a bare host name",
+        ),
+        ({"external_parent": True}, "a ROOT CA signs itself"),
+        (
+            {"key_storage_security_standard": "FIPS_9000"},
+            "key_storage_security_standard: 'FIPS_9000'",
+        ),
+        ({"tags": {"aws:owner": "me"}}, "tags: key 'aws:owner'"),
+    ],
+)
+def test_invalid_arguments_are_rejected_at_synth(overrides: dict[str, Any], message: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
+        _root(stack, **overrides)
+    assert "Test/RootCa" in str(raised.value)
+
+
+def test_crl_options_are_checked() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    with pytest.raises(ValueError) as raised:
+        _root(
+            stack,
+            crl=CrlOptions(
+                expiration_days=5001, custom_cname="https://crl.example.com/x", custom_path="a//b"
+            ),
+            crl_bucket=bucket,
+        )
+    text = str(raised.value)
+    assert "crl.expiration_days: 5001 is out of range; allowed 1..5000" in text
+    assert "crl.custom_cname: 'https://crl.example.com/x' must be a bare host name" in text
+    assert "crl.custom_path: 'a//b'" in text
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        _root(stack, key_algorithm="DSA", usage_mode="X", validity_days=-1)
+    assert str(raised.value).count("\n") == 3
+
+
+def test_subordinate_needs_exactly_one_parent() -> None:
+    stack = new_stack()
+    root = _root(stack)
+    with pytest.raises(ValueError, match="needs exactly one of parent"):
+        _sub(stack, "Orphan", None)
+    with pytest.raises(ValueError, match="needs exactly one of parent"):
+        _sub(stack, "Twice", root, external_parent=True)
+
+
+def test_child_cannot_outlive_its_parent() -> None:
+    stack = new_stack()
+    root = _root(stack, validity_days=365)
+    with pytest.raises(ValueError, match="validity_days: 400 exceeds the parent's 365"):
+        _sub(stack, "IssuingCa", root, validity_days=400)
+
+
+def test_short_lived_ca_cannot_have_cas_below_it() -> None:
+    stack = new_stack()
+    root = _root(stack, usage_mode="SHORT_LIVED_CERTIFICATE")
+    with pytest.raises(ValueError, match="SHORT_LIVED_CERTIFICATE CA"):
+        _sub(stack, "IssuingCa", root, validity_days=30)
+
+
+def test_hierarchy_deeper_than_five_levels_is_rejected() -> None:
+    stack = new_stack()
+    parent = _root(stack)
+    for level in range(2, 6):
+        parent = _sub(stack, f"Level{level}", parent, validity_days=1000 - level)
+    with pytest.raises(ValueError, match="at most 5 levels"):
+        _sub(stack, "Level6", parent, validity_days=10)
