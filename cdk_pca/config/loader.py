@@ -1,0 +1,271 @@
+"""Reading `pki.yaml` (YAML or JSON) into a PkiConfig, or one ConfigError listing every problem.
+
+Pydantic's messages are rewritten to name the path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, show
+from cdk_pca.config.models import PkiConfig
+from cdk_pca.config.rules import check_rules
+
+# A PKI description is a few KiB; refuse to parse something that is obviously not one.
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+_HINT = "expected a mapping with name and certificate_authorities (see the default pki.yaml)"
+
+
+def load_config(path: str | Path) -> PkiConfig:
+    """Read and validate a config file; raise ConfigError listing every problem in it."""
+    path = Path(path)
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise _file_error(source, f"{source!r} is a directory, not a config file")
+        if not path.exists():
+            raise _file_error(source, f"config file {source!r} does not exist")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise _file_error(source, f"config file {source!r} is larger than 4 MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _file_error(source, f"config file {source!r} cannot be read: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _file_error(
+            source, f"config file {source!r} is not UTF-8 text (byte {exc.start})"
+        ) from exc
+    return parse_config(text, base_dir=path.parent, source=source)
+
+
+def parse_config(text: str, *, base_dir: str | Path = ".", source: str = "<config>") -> PkiConfig:
+    """Validate config text; relative certificate_file / chain_file paths start at `base_dir`."""
+    data, root, problems = _parse(text, source)
+    if data is None:
+        raise _file_error(source, f"config file {source!r} is empty; {_HINT}")
+    if not isinstance(data, Mapping):
+        kind = "a list" if isinstance(data, list) else f"the value {show(data)}"
+        raise _file_error(source, f"config file {source!r} holds {kind}; {_HINT}")
+    try:
+        config = PkiConfig.model_validate(data, context={"base_dir": Path(base_dir)})
+    except ValidationError as exc:
+        problems += [_translate(error) for error in exc.errors(include_url=False)]
+        problems += check_rules(data)
+    except ConfigError as exc:
+        problems += exc.problems
+    else:
+        if not problems:
+            return config
+    raise ConfigError(_in_file_order(problems, root), source=source)
+
+
+def _file_error(source: str, message: str) -> ConfigError:
+    return ConfigError([ConfigProblem(path="", message=message)], source=source)
+
+
+# --- parsing --------------------------------------------------------------------------------------
+
+
+def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
+    """(data, YAML node tree for line numbers, duplicate-key problems)."""
+    if source.endswith(".json"):
+        # PyYAML refuses tab indentation, which JSON allows: read JSON files as JSON.
+        try:
+            data = json.loads(text) if text.strip() else None
+        except json.JSONDecodeError as exc:
+            raise _file_error(
+                source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from exc
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            root = None
+        return data, root, _duplicate_keys(root, ())
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        raise _file_error(source, _describe_yaml_error(exc)) from exc
+    except yaml.YAMLError as exc:
+        raise _file_error(source, f"malformed YAML: {' '.join(str(exc).split())}") from exc
+    finally:
+        loader.dispose()
+    return data, root, _duplicate_keys(root, ())
+
+
+def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    what = exc.problem or "cannot parse"
+    if exc.context:
+        what = f"{what} ({exc.context}"
+        if exc.context_mark and exc.context_mark is not mark:
+            what += f" at line {exc.context_mark.line + 1}"
+        what += ")"
+    return f"malformed YAML{where}: {what}"
+
+
+def _duplicate_keys(node: yaml.Node | None, loc: Loc) -> list[ConfigProblem]:
+    """YAML keeps the last of two equal keys without a word: report them."""
+    problems: list[ConfigProblem] = []
+    if isinstance(node, yaml.MappingNode):
+        first_line: dict[str, int] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            child_loc = (*loc, key.value)
+            if key.value in first_line:
+                problem = ConfigProblem.at(
+                    child_loc,
+                    f"duplicate key {key.value!r} (first at line {first_line[key.value]}); "
+                    "YAML would silently keep only the last one",
+                )
+                problems.append(_with_line(problem, key.start_mark.line + 1))
+            else:
+                first_line[key.value] = key.start_mark.line + 1
+            problems += _duplicate_keys(value, child_loc)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += _duplicate_keys(item, (*loc, index))
+    return problems
+
+
+# --- pydantic errors, in the user's words ---------------------------------------------------------
+
+
+def _translate(error: ErrorDetails) -> ConfigProblem:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    prefix = ""
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        prefix = "key "
+    if kind == "value_error" and "error" in ctx:
+        message = str(ctx["error"])
+    elif kind == "value_error" and "reason" in ctx:
+        message = f"{show(value)} is not a valid e-mail address: {ctx['reason']}"
+    elif kind == "missing":
+        message = "is required"
+    elif kind == "extra_forbidden":
+        message = _unknown_key(loc)
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        keys = _allowed_keys(loc)
+        expected = f"; expected keys: {', '.join(keys)}" if keys else ""
+        message = f"{show(value)} is not a mapping{expected}"
+    elif kind in ("tuple_type", "list_type"):
+        message = f"{show(value)} is not a list; write it as a YAML list (- item)"
+    elif kind == "too_short":
+        message = "is empty; list at least one entry"
+    elif kind == "string_type":
+        message = f"{show(value)} is not text; quote it in YAML"
+    else:
+        message = f"{show(value)} is not allowed: {error['msg']}"
+    return ConfigProblem.at(loc, prefix + message)
+
+
+def _unknown_key(loc: Loc) -> str:
+    key = loc[-1]
+    allowed = _allowed_keys(loc[:-1])
+    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown key {str(key)!r}{hint}; allowed keys here: {', '.join(allowed)}"
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model class that validates the value at `loc`, following lists, dicts and Optional."""
+    annotation: Any = PkiConfig
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif typing.get_origin(annotation) in (tuple, list) and isinstance(part, int):
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return None
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and `| None` until a model, container or plain type remains."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+# --- line numbers ---------------------------------------------------------------------------------
+
+
+def _in_file_order(problems: list[ConfigProblem], root: yaml.Node | None) -> list[ConfigProblem]:
+    located: list[ConfigProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for problem in problems:
+        if (problem.path, problem.message) in seen:
+            continue
+        seen.add((problem.path, problem.message))
+        if problem.line is None and root is not None:
+            problem = _with_line(problem, _line_of(root, problem.loc))
+        located.append(problem)
+    return sorted(located, key=lambda p: (p.line if p.line is not None else 0, p.path))
+
+
+def _with_line(problem: ConfigProblem, line: int | None) -> ConfigProblem:
+    return ConfigProblem(path=problem.path, message=problem.message, line=line, loc=problem.loc)
+
+
+def _line_of(root: yaml.Node, loc: Loc) -> int | None:
+    """1-based line of the deepest node of `loc` present in the file (a key's own line)."""
+    node = root
+    line: int = root.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(key, value) for key, value in node.value if key.value == str(part)]
+            if not match:
+                return line
+            key, node = match[-1]
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+__all__ = ["load_config", "parse_config"]

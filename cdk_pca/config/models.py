@@ -1,0 +1,352 @@
+"""The validated PKI config: frozen pydantic models whose attribute names are the YAML keys.
+
+The stack is built from these (`config.certificate_authorities[0].crl.expiration_days`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from cdk_pca import vocabulary
+from cdk_pca.config import certificates
+from cdk_pca.config.errors import ConfigError
+from cdk_pca.config.fields import (
+    MAX_CA_NAME_LENGTH,
+    MAX_VALIDITY_DAYS,
+    AccountId,
+    Country,
+    Flag,
+    Region,
+    Tags,
+    host_name,
+    one_of,
+    pattern,
+    text,
+    whole_number,
+)
+
+CaName = Annotated[
+    str,
+    pattern(
+        r"[a-z0-9-]+",
+        1,
+        MAX_CA_NAME_LENGTH,
+        f"lowercase letters, digits and '-' (at most {MAX_CA_NAME_LENGTH} characters)",
+    ),
+]
+LookupName = Annotated[str, pattern(r"[a-z0-9-]+", 1, 64, "lowercase letters, digits and '-'")]
+# The stack name is derived from `name`: CloudFormation stack names start with a letter.
+StackName = Annotated[
+    str,
+    pattern(
+        r"[A-Za-z][A-Za-z0-9-]*",
+        1,
+        64,
+        "a letter, then letters, digits and '-' (at most 64 characters)",
+    ),
+]
+# CrlConfiguration.CustomPath, botocore acm-pca shape CrlPathString (0..253 characters).
+CrlPath = Annotated[
+    str,
+    pattern(
+        r"/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*",
+        1,
+        253,
+        "path segments of letters, digits and -;?:@&=+$,%_.!~*()' joined by '/', "
+        "without a leading or trailing '/' (e.g. pki/crl)",
+    ),
+]
+
+# CRLs: ExpirationInDays is Integer1To5000 in the ACM PCA API (botocore acm-pca service model).
+CRL_MAX_EXPIRATION_DAYS = 5000
+DEFAULT_CRL_EXPIRATION_DAYS = 7
+# CloudWatch alarm periods are multiples of 60 s; a day is the longest period that still pages.
+MAX_ALARM_PERIOD_MINUTES = 1440
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SubjectConfig(_Model):
+    """The CA's X.500 name (ACM PCA ASN1Subject): create-only, changing it replaces the CA."""
+
+    common_name: Annotated[str, text(1, 64)]
+    organization: Annotated[str, text(1, 64)] | None = None
+    organizational_unit: Annotated[str, text(1, 64)] | None = None
+    country: Country | None = None
+    state: Annotated[str, text(1, 128)] | None = None
+    locality: Annotated[str, text(1, 128)] | None = None
+
+
+class CrlConfig(_Model):
+    """CRL publication. Off unless `enabled: true`, as in ACM PCA, where Enabled is required."""
+
+    enabled: Flag = False
+    expiration_days: Annotated[int, whole_number(1, CRL_MAX_EXPIRATION_DAYS)] = (
+        DEFAULT_CRL_EXPIRATION_DAYS
+    )
+    custom_cname: Annotated[str, host_name()] | None = None
+    partitioned: Flag = False
+    custom_path: CrlPath | None = None
+    omit_extension: Flag = False
+
+
+class OcspConfig(_Model):
+    """AWS-managed OCSP responder; `custom_cname` puts your own name in issued certificates."""
+
+    enabled: Flag = False
+    custom_cname: Annotated[str, host_name()] | None = None
+
+
+class CertificateAuthorityConfig(_Model):
+    """One CA of the hierarchy, as written under `certificate_authorities:`."""
+
+    name: CaName
+    type: Annotated[str, one_of(vocabulary.CA_TYPES)]
+    parent: CaName | None = None
+    external_parent: Flag = False
+    subject: SubjectConfig
+    key_algorithm: Annotated[str, one_of(vocabulary.KEY_ALGORITHMS)]
+    signing_algorithm: Annotated[str, one_of(vocabulary.SIGNING_ALGORITHMS)] | None = None
+    # After key_algorithm: the file checks compare the certificate's key with it.
+    certificate_file: Path | None = None
+    chain_file: Path | None = None
+    validity_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)]
+    usage_mode: Annotated[str, one_of(vocabulary.USAGE_MODES)] = "GENERAL_PURPOSE"
+    key_storage_security_standard: (
+        Annotated[str, one_of(vocabulary.KEY_STORAGE_SECURITY_STANDARDS)] | None
+    ) = None
+    tags: Tags = Field(default_factory=dict)
+    crl: CrlConfig = CrlConfig()
+    ocsp: OcspConfig = OcspConfig()
+    acm_renewals: Flag = False
+
+    _certificate_pem: str | None = PrivateAttr(default=None)
+    _chain_pem: str | None = PrivateAttr(default=None)
+
+    @field_validator("certificate_file", "chain_file", mode="plain")
+    @classmethod
+    def _check_pem_file(cls, value: Any, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{value!r} is not a file name; expected a path to a PEM file")
+        base_dir = Path((info.context or {}).get("base_dir", "."))
+        path = (base_dir / value).resolve()
+        found = certificates.read_pem_certificates(path, label=f"{info.field_name} {value!r}")
+        if info.field_name == "certificate_file":
+            if len(found) != 1:
+                raise ValueError(
+                    f"certificate_file {value!r} holds {len(found)} certificates; expected "
+                    "exactly this CA's certificate (put the issuers in chain_file)"
+                )
+            key_algorithm = info.data.get("key_algorithm")
+            mismatch = certificates.key_matches(found[0], key_algorithm) if key_algorithm else None
+            if mismatch:
+                raise ValueError(f"certificate_file {value!r}: {mismatch}")
+        signed = info.data.get("certificate_file")
+        if info.field_name == "chain_file" and isinstance(signed, Path):
+            certificate = certificates.read_pem_certificates(signed, label="certificate_file")[0]
+            if not certificates.issued_by(certificate, found[0]):
+                raise ValueError(
+                    f"chain_file {value!r} does not start with the issuer of certificate_file: "
+                    "its first certificate must be the one that signed this CA"
+                )
+        return path
+
+    @model_validator(mode="after")
+    def _read_pem_files(self) -> CertificateAuthorityConfig:
+        if self.certificate_file is not None:
+            self._certificate_pem = certificates.pem_text(self.certificate_file)
+        if self.chain_file is not None:
+            self._chain_pem = certificates.pem_text(self.chain_file)
+        return self
+
+    @property
+    def effective_signing_algorithm(self) -> str:
+        """`signing_algorithm`, or the default for the key (vocabulary) when it is absent."""
+        return self.signing_algorithm or vocabulary.default_signing_algorithm(self.key_algorithm)
+
+    @property
+    def certificate_pem(self) -> str | None:
+        """The signed CA certificate of phase 2 (external parent), as PEM text."""
+        return self._certificate_pem
+
+    @property
+    def chain_pem(self) -> str | None:
+        """The external issuers' chain of phase 2, as PEM text."""
+        return self._chain_pem
+
+    @property
+    def is_root(self) -> bool:
+        return self.type == "ROOT"
+
+    @property
+    def monthly_cost_usd(self) -> int:
+        """Rough list price of this CA per month (vocabulary.MONTHLY_COST_USD)."""
+        return vocabulary.MONTHLY_COST_USD[self.usage_mode]
+
+
+class NotificationsConfig(_Model):
+    """Who the alarm topic e-mails (the topic exists either way). No DNS lookups are made."""
+
+    emails: tuple[EmailStr, ...] = ()
+
+
+class CrlBucketConfig(_Model):
+    """The shared CRL bucket. SSE_KMS makes a customer-managed key (aws/s3 is refused by PCA)."""
+
+    encryption: Annotated[str, one_of(("SSE_S3", "SSE_KMS"))] = "SSE_S3"
+
+
+AcmStatuses = Annotated[
+    tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_STATUSES)], ...], Field(min_length=1)
+]
+AcmTypes = Annotated[
+    tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_TYPES)], ...], Field(min_length=1)
+]
+AcmKeyTypes = Annotated[
+    tuple[Annotated[str, one_of(vocabulary.ACM_KEY_TYPES)], ...], Field(min_length=1)
+]
+
+
+class LookupConfig(_Model):
+    """An ACM certificate to find, with cdk_pca.lookup.find_certificate's filters."""
+
+    name: LookupName
+    domain: Annotated[str, host_name(wildcard=True)] | None = None
+    hostname: Annotated[str, host_name()] | None = None
+    tags: Tags = Field(default_factory=dict)
+    statuses: AcmStatuses | None = None  # None: find_certificate's default, ISSUED
+    types: AcmTypes | None = None
+    key_types: AcmKeyTypes | None = None  # None: every key type
+    most_recent: Flag = False
+    mode: Annotated[str, one_of(("deploy", "synth"))] = "deploy"
+
+
+class IssuanceFailureAlarmConfig(_Model):
+    """Alarm on IssueCertificate Failure: `threshold` failures within `period_minutes`."""
+
+    threshold: Annotated[int, whole_number(1, 100_000)] = 1
+    period_minutes: Annotated[int, whole_number(1, MAX_ALARM_PERIOD_MINUTES)] = 5
+
+
+class CaAlarmsConfig(_Model):
+    """Per-CA alarm overrides under `alarms.certificate_authorities.<ca name>`."""
+
+    enabled: Flag = True
+    issuance_failures: IssuanceFailureAlarmConfig | None = None
+
+
+class AlarmsConfig(_Model):
+    """Alarm thresholds; the monitoring construct reads them."""
+
+    days_to_expiry: Annotated[int, whole_number(1, 365)] = 30
+    issuance_failures: IssuanceFailureAlarmConfig = IssuanceFailureAlarmConfig()
+    certificate_authorities: dict[CaName, CaAlarmsConfig] = Field(default_factory=dict)
+
+    def enabled_for(self, ca_name: str) -> bool:
+        """False when `alarms.certificate_authorities.<ca_name>.enabled` is false."""
+        override = self.certificate_authorities.get(ca_name)
+        return override is None or override.enabled
+
+    def issuance_failures_for(self, ca_name: str) -> IssuanceFailureAlarmConfig | None:
+        """The CA's issuance failure alarm settings (override over defaults), None if disabled."""
+        override = self.certificate_authorities.get(ca_name)
+        if override is None:
+            return self.issuance_failures
+        if not override.enabled:
+            return None
+        if override.issuance_failures is None:
+            return self.issuance_failures
+        given = override.issuance_failures.model_dump(exclude_unset=True)
+        return self.issuance_failures.model_copy(update=given)
+
+
+# Sections a user may leave empty (`lookups:` with its entries commented out) mean "none".
+_EMPTY_MEANS_DEFAULT = ("notifications", "lookups", "alarms", "crl_bucket")
+
+
+class PkiConfig(_Model):
+    """A whole `pki.yaml`: one PkiStack."""
+
+    name: StackName
+    account: AccountId | None = None
+    region: Region | None = None
+    notifications: NotificationsConfig = NotificationsConfig()
+    certificate_authorities: Annotated[tuple[CertificateAuthorityConfig, ...], Field(min_length=1)]
+    lookups: tuple[LookupConfig, ...] = ()
+    alarms: AlarmsConfig = AlarmsConfig()
+    crl_bucket: CrlBucketConfig = CrlBucketConfig()
+
+    @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
+    @classmethod
+    def _empty_section(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name is not None:
+            field = cls.model_fields[info.field_name]
+            return field.get_default(call_default_factory=True)
+        return value
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> PkiConfig:
+        # Imported here: rules imports this module's constants.
+        from cdk_pca.config.rules import check_rules
+
+        problems = check_rules(self.model_dump(exclude_unset=True))
+        if problems:
+            raise ConfigError(problems)
+        return self
+
+    # --- the hierarchy, for the stack and the plan -------------------------------------------
+
+    def ca_by_name(self, name: str) -> CertificateAuthorityConfig:
+        for ca in self.certificate_authorities:
+            if ca.name == name:
+                return ca
+        known = ", ".join(ca.name for ca in self.certificate_authorities)
+        raise KeyError(f"no certificate authority named {name!r}; known: {known}")
+
+    def parent_of(self, ca: CertificateAuthorityConfig) -> CertificateAuthorityConfig | None:
+        """The in-file parent (None for a root or a CA under an external parent)."""
+        return self.ca_by_name(ca.parent) if ca.parent else None
+
+    def children_of(
+        self, ca: CertificateAuthorityConfig | str
+    ) -> tuple[CertificateAuthorityConfig, ...]:
+        name = ca if isinstance(ca, str) else ca.name
+        return tuple(child for child in self.certificate_authorities if child.parent == name)
+
+    def top_level_cas(self) -> tuple[CertificateAuthorityConfig, ...]:
+        """Roots and CAs under an external parent: the tops of the trees in this file."""
+        return tuple(ca for ca in self.certificate_authorities if ca.parent is None)
+
+    def path_len(self, ca: CertificateAuthorityConfig | str) -> int:
+        """How many CA levels are below this CA (0 for an issuing CA): its pathLenConstraint."""
+        children = self.children_of(ca)
+        return 1 + max(self.path_len(child) for child in children) if children else 0
+
+    def level(self, ca: CertificateAuthorityConfig) -> int:
+        """1 for a top-level CA, 2 for its children, and so on."""
+        parent = self.parent_of(ca)
+        return 1 if parent is None else 1 + self.level(parent)
+
+    def cas_in_issuing_order(self) -> tuple[CertificateAuthorityConfig, ...]:
+        """Level by level, file order within a level: every CA comes after its parent."""
+        return tuple(sorted(self.certificate_authorities, key=self.level))
+
+    @property
+    def monthly_cost_usd(self) -> int:
+        return sum(ca.monthly_cost_usd for ca in self.certificate_authorities)

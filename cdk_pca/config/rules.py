@@ -1,0 +1,388 @@
+"""Rules that span fields or CAs (parents, cycles, lifetimes, exclusive options), on plain data.
+
+They read the file's mapping leniently, so they also run when single fields are invalid and every
+problem of a file is reported at once; a value of the wrong type is left to the field checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cdk_pca import vocabulary
+from cdk_pca.config.errors import ConfigProblem, Loc
+
+CCPC = "CCPC_LEVEL_1_OR_HIGHER"
+ACM_PRIVATE_CERTIFICATE_DAYS = 395
+_CRL_SETTINGS = ("expiration_days", "custom_cname", "partitioned", "custom_path", "omit_extension")
+
+
+class _Ca:
+    """The fields of one CA the rules need, None where absent or of the wrong type."""
+
+    def __init__(self, index: int, raw: Mapping[str, Any]) -> None:
+        self.index = index
+        self.raw = raw
+        self.name = _str(raw.get("name"))
+        self.type = _choice(raw.get("type"), vocabulary.CA_TYPES)
+        self.parent = _str(raw.get("parent"))
+        self.has_parent_key = raw.get("parent") is not None
+        self.external_parent = raw.get("external_parent") is True
+        self.validity_days = _int(raw.get("validity_days"))
+        self.usage_mode = _choice(raw.get("usage_mode", "GENERAL_PURPOSE"), vocabulary.USAGE_MODES)
+        self.key_algorithm = _choice(raw.get("key_algorithm"), vocabulary.KEY_ALGORITHMS)
+        self.signing_algorithm = _choice(
+            raw.get("signing_algorithm"), vocabulary.SIGNING_ALGORITHMS
+        )
+        self.key_storage = _choice(
+            raw.get("key_storage_security_standard"), vocabulary.KEY_STORAGE_SECURITY_STANDARDS
+        )
+
+    def loc(self, *rest: str | int) -> Loc:
+        return ("certificate_authorities", self.index, *rest)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _choice(value: Any, allowed: Sequence[str]) -> str | None:
+    return value if isinstance(value, str) and value in allowed else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Every cross-field problem of a config mapping (raw YAML data or a dumped PkiConfig)."""
+    raw_cas = data.get("certificate_authorities")
+    cas = (
+        [_Ca(i, raw) for i, raw in enumerate(raw_cas) if isinstance(raw, Mapping)]
+        if isinstance(raw_cas, list | tuple)
+        else []
+    )
+    region = _str(data.get("region"))
+    problems: list[ConfigProblem] = []
+    by_name = _unique_names(cas, problems)
+    for ca in cas:
+        _check_parentage(ca, by_name, problems)
+        _check_algorithms(ca, region, problems)
+        _check_certificate_files(ca, problems)
+        _check_acm_renewals(ca, problems)
+        _check_revocation(ca, problems)
+    _check_tree(cas, by_name, problems)
+    _check_alarms(_mapping(data.get("alarms")), by_name, problems)
+    _check_lookups(data.get("lookups"), problems)
+    return problems
+
+
+def _unique_names(cas: list[_Ca], problems: list[ConfigProblem]) -> dict[str, _Ca]:
+    by_name: dict[str, _Ca] = {}
+    for ca in cas:
+        if ca.name is None:
+            continue
+        first = by_name.get(ca.name)
+        if first is not None:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("name"),
+                    f"{ca.name!r} is already the name of certificate_authorities[{first.index}]; "
+                    "CA names must be unique",
+                )
+            )
+        else:
+            by_name[ca.name] = ca
+    return by_name
+
+
+def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:
+    def problem(field: str, message: str) -> None:
+        problems.append(ConfigProblem.at(ca.loc(field), message))
+
+    if ca.type == "ROOT":
+        if ca.has_parent_key:
+            problem(
+                "parent",
+                "a ROOT CA signs itself and has no parent; remove parent "
+                "or make it type: SUBORDINATE",
+            )
+        if ca.external_parent:
+            problem(
+                "external_parent",
+                "a ROOT CA cannot have an external parent; remove "
+                "external_parent or make it type: SUBORDINATE",
+            )
+    elif ca.type == "SUBORDINATE":
+        if ca.has_parent_key and ca.external_parent:
+            problem(
+                "external_parent",
+                "parent and external_parent: true are exclusive; keep "
+                "parent for a CA in this file, or external_parent for one outside AWS",
+            )
+        elif not ca.has_parent_key and not ca.external_parent:
+            choices = ", ".join(name for name in by_name if name != ca.name) or "none defined"
+            problem(
+                "parent",
+                "is required for a SUBORDINATE CA: name a CA of this file "
+                f"({choices}), or set external_parent: true for a parent outside AWS",
+            )
+    if ca.parent is not None and ca.type != "ROOT":
+        if ca.parent == ca.name:
+            problem("parent", f"{ca.parent!r} is the CA itself; a CA cannot be its own parent")
+        elif ca.parent not in by_name:
+            known = ", ".join(name for name in by_name if name != ca.name) or "none"
+            problem("parent", f"{ca.parent!r} is not a CA in this file; expected one of: {known}")
+
+
+def _check_algorithms(ca: _Ca, region: str | None, problems: list[ConfigProblem]) -> None:
+    if ca.key_algorithm and ca.signing_algorithm:
+        allowed = vocabulary.signing_algorithms_for(ca.key_algorithm)
+        if ca.signing_algorithm not in allowed:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("signing_algorithm"),
+                    f"{ca.signing_algorithm!r} does not match key_algorithm {ca.key_algorithm}; "
+                    f"expected one of {', '.join(allowed)}",
+                )
+            )
+    # SM2 keys and CCPC key storage exist only in the China regions, where CCPC is the only
+    # storage standard CreateCertificateAuthority accepts:
+    # https://docs.amazonaws.cn/en_us/aws/latest/userguide/privateca.html
+    china = region.startswith("cn-") if region else None
+    if ca.key_algorithm == "SM2":
+        if china is False:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("key_algorithm"),
+                    f"SM2 keys exist only in the China regions (cn-north-1, cn-northwest-1), "
+                    f"not in {region}",
+                )
+            )
+        if ca.key_storage != CCPC and "key_storage_security_standard" in ca.raw:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("key_storage_security_standard"),
+                    f"{ca.key_storage!r} is not allowed with an SM2 key; expected {CCPC}",
+                )
+            )
+    if ca.key_storage == CCPC and china is False:
+        problems.append(
+            ConfigProblem.at(
+                ca.loc("key_storage_security_standard"),
+                f"{CCPC} is only offered in the China regions, not in {region}; expected "
+                "FIPS_140_2_LEVEL_2_OR_HIGHER or FIPS_140_2_LEVEL_3_OR_HIGHER",
+            )
+        )
+    if china and ca.key_storage not in (None, CCPC):
+        problems.append(
+            ConfigProblem.at(
+                ca.loc("key_storage_security_standard"),
+                f"{ca.key_storage!r} is not offered in {region}; the China regions accept "
+                f"only {CCPC}",
+            )
+        )
+
+
+def _check_acm_renewals(ca: _Ca, problems: list[ConfigProblem]) -> None:
+    if ca.raw.get("acm_renewals") is not True:
+        return
+    # "AWS Certificate Manager cannot issue certificates signed by a private CA in short-lived
+    # mode": https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html
+    if ca.usage_mode == "SHORT_LIVED_CERTIFICATE":
+        problems.append(
+            ConfigProblem.at(
+                ca.loc("acm_renewals"),
+                "cannot be true for a SHORT_LIVED_CERTIFICATE CA: ACM does not issue "
+                "certificates from short-lived-mode CAs, so it has nothing to renew",
+            )
+        )
+    # ACM private certificates live 395 days and the CA must outlive each one:
+    # https://docs.aws.amazon.com/acm/latest/userguide/private-certificates.title.html
+    elif ca.validity_days is not None and ca.validity_days <= ACM_PRIVATE_CERTIFICATE_DAYS:
+        problems.append(
+            ConfigProblem.at(
+                ca.loc("acm_renewals"),
+                f"is useless with validity_days {ca.validity_days}: ACM issues private "
+                f"certificates valid {ACM_PRIVATE_CERTIFICATE_DAYS} days and the CA must "
+                f"outlive them; raise validity_days above {ACM_PRIVATE_CERTIFICATE_DAYS}",
+            )
+        )
+
+
+def _check_certificate_files(ca: _Ca, problems: list[ConfigProblem]) -> None:
+    given = [key for key in ("certificate_file", "chain_file") if ca.raw.get(key) is not None]
+    if given and not ca.external_parent:
+        for key in given:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc(key),
+                    "is only for a SUBORDINATE CA with external_parent: true (phase 2 imports "
+                    "the certificate signed outside AWS); remove it",
+                )
+            )
+    elif len(given) == 1:
+        missing = "chain_file" if given[0] == "certificate_file" else "certificate_file"
+        problems.append(
+            ConfigProblem.at(
+                ca.loc(missing),
+                f"is required with {given[0]}: phase 2 imports the signed certificate and its "
+                "issuers' chain together",
+            )
+        )
+
+
+def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:
+    crl = _mapping(ca.raw.get("crl"))
+    if crl.get("enabled") is not True:
+        for key in _CRL_SETTINGS:
+            if crl.get(key) is not None:
+                problems.append(
+                    ConfigProblem.at(
+                        ca.loc("crl", key),
+                        "is set but the CRL is disabled; add enabled: true to the crl section "
+                        "or remove it",
+                    )
+                )
+    # CrlDistributionPointExtensionConfiguration.OmitExtension "cannot be enabled with a custom
+    # CNAME set" (ACM PCA API, CrlDistributionPointExtensionConfiguration).
+    elif crl.get("omit_extension") is True and crl.get("custom_cname") is not None:
+        problems.append(
+            ConfigProblem.at(
+                ca.loc("crl", "omit_extension"),
+                "cannot be true together with crl.custom_cname: AWS Private CA refuses "
+                "OmitExtension with a custom CNAME",
+            )
+        )
+    ocsp = _mapping(ca.raw.get("ocsp"))
+    if ocsp.get("enabled") is not True and ocsp.get("custom_cname") is not None:
+        problems.append(
+            ConfigProblem.at(
+                ca.loc("ocsp", "custom_cname"),
+                "is set but OCSP is disabled; add enabled: true to the ocsp section or remove it",
+            )
+        )
+
+
+def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:
+    """Cycles, depth, lifetimes and short-lived parents, over the parent links that resolve."""
+
+    def parent_of(ca: _Ca) -> _Ca | None:
+        if ca.type == "ROOT" or ca.parent is None or ca.parent == ca.name:
+            return None
+        return by_name.get(ca.parent)
+
+    short_lived_children: dict[int, tuple[_Ca, list[str]]] = {}
+    for ca in by_name.values():
+        chain = [ca]
+        parent = parent_of(ca)
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = parent_of(parent)
+        if parent is ca:
+            cycle = " -> ".join(str(link.name) for link in [*chain, ca])
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("parent"),
+                    f"parent cycle {cycle}: every chain of parents must end at a ROOT CA or at "
+                    "a CA with external_parent: true",
+                )
+            )
+            continue
+        if parent is not None:
+            continue  # leads into a cycle reported on its own members
+        level = len(chain)
+        if level == vocabulary.MAX_HIERARCHY_DEPTH + 1:
+            top = chain[-1]
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("parent"),
+                    f"puts {ca.name!r} at level {level} below {top.name!r}; AWS Private CA "
+                    f"allows at most {vocabulary.MAX_HIERARCHY_DEPTH} levels (subordinate "
+                    f"templates PathLen0..{vocabulary.MAX_SUBORDINATE_PATH_LEN})",
+                )
+            )
+        direct = parent_of(ca)
+        if direct is None:
+            continue
+        if (
+            ca.validity_days is not None
+            and direct.validity_days is not None
+            and ca.validity_days > direct.validity_days
+        ):
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("validity_days"),
+                    f"{ca.validity_days} exceeds the {direct.validity_days} validity_days of its "
+                    f"parent {direct.name!r}: a CA cannot outlive its issuer (AWS Private CA "
+                    "rejects it at deploy)",
+                )
+            )
+        if direct.usage_mode == "SHORT_LIVED_CERTIFICATE":
+            short_lived_children.setdefault(direct.index, (direct, []))[1].append(str(ca.name))
+    for parent, children in short_lived_children.values():
+        problems.append(
+            ConfigProblem.at(
+                parent.loc("usage_mode"),
+                f"SHORT_LIVED_CERTIFICATE cannot have CAs below it ({', '.join(children)}): a "
+                "short-lived-mode CA issues certificates valid at most 7 days and must be the "
+                "last CA of the hierarchy; use GENERAL_PURPOSE for a CA that signs CAs",
+            )
+        )
+
+
+def _check_alarms(
+    alarms: Mapping[str, Any], by_name: dict[str, _Ca], problems: list[ConfigProblem]
+) -> None:
+    overrides = _mapping(alarms.get("certificate_authorities"))
+    known = ", ".join(by_name) or "none"
+    for name in overrides:
+        if isinstance(name, str) and name not in by_name:
+            problems.append(
+                ConfigProblem.at(
+                    ("alarms", "certificate_authorities", name),
+                    f"{name!r} is not a CA in this file; expected one of: {known}",
+                )
+            )
+
+
+def _check_lookups(lookups: Any, problems: list[ConfigProblem]) -> None:
+    if not isinstance(lookups, list | tuple):
+        return
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(lookups):
+        if not isinstance(raw, Mapping):
+            continue
+        name = _str(raw.get("name"))
+        if name is not None:
+            if name in seen:
+                problems.append(
+                    ConfigProblem.at(
+                        ("lookups", index, "name"),
+                        f"{name!r} is already the name of lookups[{seen[name]}]; lookup names "
+                        "must be unique",
+                    )
+                )
+            else:
+                seen[name] = index
+        has_domain = raw.get("domain") is not None
+        has_hostname = raw.get("hostname") is not None
+        if has_domain and has_hostname:
+            problems.append(
+                ConfigProblem.at(
+                    ("lookups", index, "hostname"),
+                    "domain and hostname are exclusive: domain matches the certificate's "
+                    "DomainName exactly, hostname any certificate that covers the host",
+                )
+            )
+        if not has_domain and not has_hostname and not raw.get("tags"):
+            problems.append(
+                ConfigProblem.at(
+                    ("lookups", index),
+                    "needs at least one of domain, hostname or tags to select a certificate",
+                )
+            )
