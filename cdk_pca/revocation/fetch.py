@@ -1,0 +1,134 @@
+"""Bounded HTTP for revocation data: a deadline per request, a size cap, few redirects, http(s).
+
+Plain urllib (no extra dependency): a dead responder or a huge answer must not hang the tools.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.client import HTTPMessage
+from typing import IO, Final
+
+# DESIGN.md: at most 10 s per request, at least 64 MiB per answer. A 200,000-entry CRL is about
+# 8 MiB DER, so 64 MiB leaves room for far larger CAs while still refusing an endless stream.
+MAX_TIMEOUT_SECONDS: Final = 10.0
+MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+MAX_REDIRECTS: Final = 3
+_CHUNK_BYTES: Final = 1024 * 1024
+# Tests and impatient operators may lower the per-request timeout (never raise it past 10 s).
+TIMEOUT_ENV: Final = "CDK_PCA_HTTP_TIMEOUT"
+
+
+class FetchError(Exception):
+    """The resource could not be fetched: no connection, timeout, HTTP error, too big, bad URL."""
+
+
+@dataclass(frozen=True)
+class FetchedResource:
+    """The body of a successful GET or POST and the URL it finally came from."""
+
+    url: str
+    body: bytes
+    content_type: str
+
+
+def default_timeout() -> float:
+    """The per-request timeout: CDK_PCA_HTTP_TIMEOUT if set and valid, capped at 10 s."""
+    raw = os.environ.get(TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw else MAX_TIMEOUT_SECONDS
+    except ValueError:
+        value = MAX_TIMEOUT_SECONDS
+    return min(max(value, 0.05), MAX_TIMEOUT_SECONDS)
+
+
+class _BoundedRedirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if newurl.split(":", 1)[0].lower() not in {"http", "https"}:
+            raise FetchError(
+                f"{req.full_url} redirects to {newurl}: only http and https are followed"
+            )
+        # urllib's own limits count distinct URLs, so an a->b->a loop would run 8 hops: count hops.
+        hops = int(getattr(req, "cdk_pca_redirects", 0)) + 1
+        if hops > MAX_REDIRECTS:
+            raise FetchError(f"{req.full_url}: more than {MAX_REDIRECTS} redirects, stopped")
+        new_request = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new_request is not None:
+            setattr(new_request, "cdk_pca_redirects", hops)  # noqa: B010 - not a Request field
+        return new_request
+
+
+_OPENER = urllib.request.build_opener(_BoundedRedirects)
+
+
+def fetch(
+    url: str,
+    *,
+    data: bytes | None = None,
+    content_type: str | None = None,
+    accept: str = "*/*",
+    timeout: float | None = None,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+) -> FetchedResource:
+    """GET `url` (or POST `data`), within one deadline of `timeout` seconds in all, reading at most
+    `max_bytes` whatever Content-Length claims. Raises FetchError with a one-line reason."""
+    if url.split(":", 1)[0].lower() not in {"http", "https"}:
+        raise FetchError(f"{url}: only http and https URLs are fetched")
+    limit = min(timeout if timeout is not None else default_timeout(), MAX_TIMEOUT_SECONDS)
+    deadline = time.monotonic() + limit
+    headers = {"Accept": accept, "User-Agent": "cdk-pca"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with _OPENER.open(request, timeout=limit) as response:
+            chunks: list[bytes] = []
+            received = 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url}: no complete answer within {limit:g} s")
+                # read1: one socket read per call, so a server that trickles bytes meets the
+                # deadline check between reads instead of holding a read open indefinitely.
+                chunk = response.read1(min(_CHUNK_BYTES, max_bytes + 1 - received))
+                if not chunk:
+                    break
+                received += len(chunk)
+                if received > max_bytes:
+                    raise FetchError(f"{url}: answer larger than {max_bytes} bytes, refused")
+                chunks.append(chunk)
+            return FetchedResource(
+                url=response.geturl(),
+                body=b"".join(chunks),
+                content_type=response.headers.get("Content-Type", ""),
+            )
+    except FetchError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            raise FetchError(f"{url}: no answer within {limit:g} s") from None
+        raise FetchError(f"{url}: {reason}") from None
+    except TimeoutError:
+        raise FetchError(f"{url}: no answer within {limit:g} s") from None
+    except (OSError, ValueError) as exc:
+        # http.client raises RemoteDisconnected/IncompleteRead (OSError/ValueError kin) on
+        # truncated answers; InvalidURL is a ValueError.
+        raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # http.client.HTTPException and kin: one line
+        raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None

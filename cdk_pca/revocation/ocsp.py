@@ -1,0 +1,261 @@
+"""Ask an OCSP responder about a serial and believe only what verifies (RFC 6960).
+
+Checks: the signer (the issuer, or a responder the issuer certified for OCSPSigning), the
+signature, the CertID answered for, the nonce when echoed, and thisUpdate/nextUpdate.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
+
+from cdk_pca.revocation.certificates import describe_name, is_issued_by
+from cdk_pca.revocation.fetch import FetchError, fetch
+from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult
+
+CLOCK_SKEW = timedelta(minutes=5)
+NONCE_BYTES = 16
+
+
+@dataclass(frozen=True)
+class CertId:
+    """RFC 6960 CertID: what an OCSP request asks about and what the response must answer for."""
+
+    algorithm: hashes.HashAlgorithm
+    issuer_name_hash: bytes
+    issuer_key_hash: bytes
+    serial: int
+
+
+def subject_public_key_bits(certificate: x509.Certificate) -> bytes:
+    """The subjectPublicKey BIT STRING's content (what CertID and byKey responder IDs hash)."""
+    spki = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    _, body = _der_element(spki, 0)  # SubjectPublicKeyInfo SEQUENCE
+    algorithm_end, _ = _der_element(spki, body)  # AlgorithmIdentifier
+    _, bits = _der_element(spki, algorithm_end)  # BIT STRING
+    return spki[bits + 1 :]  # first content octet: number of unused bits (0 for keys)
+
+
+def _der_element(der: bytes, offset: int) -> tuple[int, int]:
+    """(end of the element at `offset`, start of its content) for short- and long-form lengths."""
+    length = der[offset + 1]
+    content = offset + 2
+    if length & 0x80:
+        octets = length & 0x7F
+        length = int.from_bytes(der[content : content + octets], "big")
+        content += octets
+    return content + length, content
+
+
+def cert_id(issuer: x509.Certificate, serial: int, algorithm: hashes.HashAlgorithm) -> CertId:
+    def digest(data: bytes) -> bytes:
+        hasher = hashes.Hash(algorithm)
+        hasher.update(data)
+        return hasher.finalize()
+
+    return CertId(
+        algorithm=algorithm,
+        issuer_name_hash=digest(issuer.subject.public_bytes()),
+        issuer_key_hash=digest(subject_public_key_bits(issuer)),
+        serial=serial,
+    )
+
+
+def build_request(issuer: x509.Certificate, serial: int, nonce: bytes) -> bytes:
+    """A DER OCSP request for one serial, SHA-1 CertID (what every responder, PCA's included,
+    understands: RFC 5019 2.1.1), with a nonce."""
+    wanted = cert_id(issuer, serial, hashes.SHA1())
+    builder = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate_by_hash(
+            wanted.issuer_name_hash, wanted.issuer_key_hash, serial, wanted.algorithm
+        )
+        .add_extension(x509.OCSPNonce(nonce), critical=False)
+    )
+    return builder.build().public_bytes(serialization.Encoding.DER)
+
+
+def check_ocsp(
+    serial: int,
+    issuer: x509.Certificate,
+    urls: list[str],
+    *,
+    now: datetime,
+    timeout: float | None = None,
+) -> MethodResult:
+    """POST a request to each responder in turn; the first that answers decides."""
+    if not urls:
+        return MethodResult(
+            method="ocsp", status=UNKNOWN, error="the certificate names no http OCSP responder"
+        )
+    nonce = os.urandom(NONCE_BYTES)
+    request = build_request(issuer, serial, nonce)
+    errors: list[str] = []
+    for url in urls:
+        try:
+            fetched = fetch(
+                url,
+                data=request,
+                content_type="application/ocsp-request",
+                accept="application/ocsp-response",
+                timeout=timeout,
+            )
+        except FetchError as exc:
+            errors.append(str(exc))
+            continue
+        return evaluate_response(
+            fetched.body, url=url, serial=serial, issuer=issuer, nonce=nonce, now=now
+        )
+    return MethodResult(method="ocsp", status=UNKNOWN, url=urls[0], error="; ".join(errors))
+
+
+def evaluate_response(
+    data: bytes,
+    *,
+    url: str | None,
+    serial: int,
+    issuer: x509.Certificate,
+    nonce: bytes | None,
+    now: datetime,
+) -> MethodResult:
+    """Verify an OCSP response for (`issuer`, `serial`) and report its verdict."""
+    result = MethodResult(method="ocsp", status=UNKNOWN, answered=True, url=url)
+    try:
+        response = ocsp.load_der_ocsp_response(data)
+    except ValueError:
+        return replace(result, error=f"not an OCSP response ({len(data)} bytes)")
+    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return replace(
+            result, error=f"the responder answered {response.response_status.name.lower()}"
+        )
+    signer, responder, problem = _find_signer(response, issuer, now)
+    result = replace(result, responder=responder)
+    if signer is None:
+        return replace(result, error=problem)
+    if not _signature_valid(response, signer):
+        return replace(result, error=f"the response's signature does not verify ({responder})")
+    single = _answer_for(response, issuer, serial)
+    if single is None:
+        return replace(
+            result, error=f"the response does not answer for serial {serial:x} of this issuer"
+        )
+    this_update = single.this_update_utc
+    next_update = single.next_update_utc
+    result = replace(result, this_update=this_update, next_update=next_update)
+    try:
+        echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        echoed = None
+    except ValueError as exc:
+        return replace(result, error=f"unreadable response extensions: {exc}")
+    if echoed is not None and nonce is not None and echoed != nonce:
+        return replace(result, error="the response's nonce is not the one sent (a replay?)")
+    if echoed is None and nonce is not None:
+        result = result.with_note("the responder did not echo the nonce (pre-produced response)")
+    if this_update > now + CLOCK_SKEW:
+        return replace(result, error=f"thisUpdate {this_update.isoformat()} is in the future")
+    if next_update is not None and next_update < now - CLOCK_SKEW:
+        return replace(result, error=f"stale response: nextUpdate {next_update.isoformat()} passed")
+    status = single.certificate_status
+    if status == ocsp.OCSPCertStatus.GOOD:
+        return replace(result, status=GOOD)
+    if status == ocsp.OCSPCertStatus.REVOKED:
+        reason = single.revocation_reason
+        return replace(
+            result,
+            status=REVOKED,
+            reason=(reason or x509.ReasonFlags.unspecified).value,
+            revocation_time=single.revocation_time_utc,
+        )
+    return replace(result, error="the responder does not know this certificate (status unknown)")
+
+
+def _find_signer(
+    response: ocsp.OCSPResponse, issuer: x509.Certificate, now: datetime
+) -> tuple[x509.Certificate | None, str, str]:
+    """(certificate whose key must have signed, who that is, why none) per RFC 6960 4.2.2.2."""
+    if _is_responder(response, issuer):
+        return issuer, "the issuer", ""
+    candidates = [c for c in response.certificates if _is_responder(response, c)]
+    if not candidates:
+        return (
+            None,
+            _responder_id(response),
+            f"signed by {_responder_id(response)}: neither the issuer nor a certificate it sent",
+        )
+    delegate = candidates[0]
+    who = f"delegated responder {describe_name(delegate.subject)}"
+    if not is_issued_by(delegate, issuer):
+        return None, who, f"the {who} was not issued by the certificate's issuer"
+    try:
+        usages = delegate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except (x509.ExtensionNotFound, ValueError):
+        usages = None
+    if usages is None or ExtendedKeyUsageOID.OCSP_SIGNING not in usages:
+        return None, who, f"the {who} is not certified for OCSPSigning (extended key usage)"
+    if not delegate.not_valid_before_utc <= now <= delegate.not_valid_after_utc:
+        return None, who, f"the {who}'s certificate is not valid now"
+    return delegate, who, ""
+
+
+def _is_responder(response: ocsp.OCSPResponse, certificate: x509.Certificate) -> bool:
+    if response.responder_name is not None:
+        return bool(response.responder_name == certificate.subject)
+    key_hash = x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest
+    return bool(response.responder_key_hash == key_hash)
+
+
+def _responder_id(response: ocsp.OCSPResponse) -> str:
+    if response.responder_name is not None:
+        return describe_name(response.responder_name)
+    return f"key hash {(response.responder_key_hash or b'').hex()}"
+
+
+def _answer_for(
+    response: ocsp.OCSPResponse, issuer: x509.Certificate, serial: int
+) -> ocsp.OCSPSingleResponse | None:
+    for single in response.responses:
+        if single.serial_number != serial:
+            continue
+        expected = cert_id(issuer, serial, single.hash_algorithm)
+        if (
+            single.issuer_name_hash == expected.issuer_name_hash
+            and single.issuer_key_hash == expected.issuer_key_hash
+        ):
+            return single
+    return None
+
+
+def _signature_valid(response: ocsp.OCSPResponse, signer: x509.Certificate) -> bool:
+    key = signer.public_key()
+    signature = response.signature
+    data = response.tbs_response_bytes
+    algorithm = response.signature_hash_algorithm
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and algorithm is not None:
+            if response.signature_algorithm_oid == SignatureAlgorithmOID.RSASSA_PSS:
+                pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=padding.PSS.AUTO)
+                key.verify(signature, data, pss, algorithm)
+            else:
+                key.verify(signature, data, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm is not None:
+            key.verify(signature, data, ec.ECDSA(algorithm))
+        elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            key.verify(signature, data)
+        elif isinstance(key, dsa.DSAPublicKey) and algorithm is not None:
+            key.verify(signature, data, algorithm)
+        else:
+            return False
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False
+    return True

@@ -1,0 +1,69 @@
+"""What one revocation method (OCSP or CRL) said about a certificate, and how the answers combine.
+
+`status` is good, revoked or unknown; `answered` says whether the peer sent anything at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+Status = Literal["good", "revoked", "unknown"]
+GOOD: Status = "good"
+REVOKED: Status = "revoked"
+UNKNOWN: Status = "unknown"
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method's verdict. `reason` is an RFC 5280 reason name (cryptography's ReasonFlags value).
+
+    `answered` is False when nothing came back (no URL, no connection, timeout, HTTP error): such a
+    method does not vote. A method that answered but could not be verified is unknown and does vote.
+    """
+
+    method: Literal["ocsp", "crl"]
+    status: Status
+    answered: bool = False
+    url: str | None = None
+    reason: str | None = None
+    revocation_time: datetime | None = None
+    this_update: datetime | None = None
+    next_update: datetime | None = None
+    responder: str | None = None
+    error: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def with_note(self, note: str) -> MethodResult:
+        return replace(self, notes=(*self.notes, note))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of `cdk-pca status --json`: RFC 6960/5280 field names for the times."""
+        return {
+            "status": self.status,
+            "answered": self.answered,
+            "url": self.url,
+            "reason": self.reason,
+            "revocationTime": _iso(self.revocation_time),
+            "thisUpdate": _iso(self.this_update),
+            "nextUpdate": _iso(self.next_update),
+            "responder": self.responder,
+            "error": self.error,
+            "notes": list(self.notes),
+        }
+
+
+def combine(results: list[MethodResult]) -> Status:
+    """Revoked if any method says so; good only if every method that answered says good and at
+    least one answered; unknown otherwise (an answer that could not be verified is never good)."""
+    if any(result.status == REVOKED for result in results):
+        return REVOKED
+    answered = [result for result in results if result.answered]
+    if answered and all(result.status == GOOD for result in answered):
+        return GOOD
+    return UNKNOWN
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None

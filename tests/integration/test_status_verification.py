@@ -1,0 +1,225 @@
+"""What `status` refuses to believe: OCSP answers that fail a check, and peers that never answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509 import ocsp
+
+from cdk_pca.revocation.fetch import FetchError, fetch
+from cdk_pca.revocation.ocsp import evaluate_response
+from cdk_pca.revocation.status import check_status
+from tests.integration.openssl_pki import (
+    IssuedCertificate,
+    OpenSslCa,
+    RevocationHttpServer,
+    SilentListener,
+    now,
+)
+
+pytestmark = pytest.mark.openssl
+
+
+@pytest.fixture
+def http() -> Iterator[RevocationHttpServer]:
+    server = RevocationHttpServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> OpenSslCa:
+    return OpenSslCa.create(tmp_path / "ca")
+
+
+@pytest.fixture
+def leaf(ca: OpenSslCa, http: RevocationHttpServer) -> IssuedCertificate:
+    return ca.issue("leaf.example", ocsp_url=http.url("/ocsp"))
+
+
+def ocsp_response(
+    leaf: x509.Certificate,
+    issuer: x509.Certificate,
+    signer_key: CertificateIssuerPrivateKeyTypes,
+    *,
+    responder: x509.Certificate | None = None,
+    this_update: datetime | None = None,
+    next_update: datetime | None = None,
+    nonce: bytes | None = None,
+    status: ocsp.OCSPCertStatus = ocsp.OCSPCertStatus.GOOD,
+) -> bytes:
+    """An OCSP response built by cryptography, for cases `openssl ocsp` will not produce."""
+    moment = now()
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf,
+        issuer=issuer,
+        algorithm=hashes.SHA1(),
+        cert_status=status,
+        this_update=this_update or moment - timedelta(minutes=1),
+        next_update=next_update or moment + timedelta(hours=1),
+        revocation_time=moment - timedelta(hours=1)
+        if status == ocsp.OCSPCertStatus.REVOKED
+        else None,
+        revocation_reason=x509.ReasonFlags.key_compromise
+        if status == ocsp.OCSPCertStatus.REVOKED
+        else None,
+    )
+    signer = responder or issuer
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, signer)
+    if responder is not None:
+        builder = builder.certificates([responder])
+    if nonce is not None:
+        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+    return builder.sign(signer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def test_response_signed_by_issuer_key_id_with_matching_nonce_is_believed(
+    ca: OpenSslCa, leaf: IssuedCertificate
+) -> None:
+    body = ocsp_response(
+        leaf.certificate, ca.certificate, ca.private_key, nonce=b"n" * 16,
+        status=ocsp.OCSPCertStatus.REVOKED,
+    )  # fmt: skip
+
+    result = evaluate_response(
+        body, url=None, serial=leaf.serial, issuer=ca.certificate, nonce=b"n" * 16, now=now()
+    )
+
+    assert result.status == "revoked"
+    assert result.reason == "keyCompromise"
+    assert result.notes == ()
+
+
+def test_response_with_another_nonce_is_unknown(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer
+) -> None:
+    http.serve("/ocsp", ocsp_response(leaf.certificate, ca.certificate, ca.private_key,
+                                      nonce=b"replayed-nonce-0"))  # fmt: skip
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.ocsp.status == "unknown"
+    assert "nonce" in (report.ocsp.error or "")
+
+
+def test_response_without_nonce_is_accepted_with_a_note(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer
+) -> None:
+    http.serve("/ocsp", ocsp_response(leaf.certificate, ca.certificate, ca.private_key))
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.ocsp.status == "good"
+    assert any("did not echo the nonce" in note for note in report.ocsp.notes)
+
+
+def test_stale_response_is_unknown(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer
+) -> None:
+    old = now() - timedelta(days=2)
+    http.serve("/ocsp", ocsp_response(leaf.certificate, ca.certificate, ca.private_key,
+                                      this_update=old, next_update=old + timedelta(days=1)))  # fmt: skip
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.ocsp.status == "unknown"
+    assert "stale" in (report.ocsp.error or "")
+
+
+def test_response_dated_in_the_future_is_unknown(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer
+) -> None:
+    ahead = now() + timedelta(hours=3)
+    http.serve("/ocsp", ocsp_response(leaf.certificate, ca.certificate, ca.private_key,
+                                      this_update=ahead, next_update=ahead + timedelta(hours=1)))  # fmt: skip
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.ocsp.status == "unknown"
+    assert "in the future" in (report.ocsp.error or "")
+
+
+def test_response_about_another_certificate_is_unknown(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer
+) -> None:
+    other = ca.issue("other.example")
+    http.serve("/ocsp", ocsp_response(other.certificate, ca.certificate, ca.private_key))
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.ocsp.status == "unknown"
+    assert "does not answer for serial" in (report.ocsp.error or "")
+
+
+def test_delegate_not_issued_by_the_issuer_is_not_trusted(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer, tmp_path: Path
+) -> None:
+    rogue_ca = OpenSslCa.create(tmp_path / "rogue")
+    rogue = rogue_ca.issue("Rogue Responder", extended_key_usage="OCSPSigning")
+    rogue_key = serialization.load_pem_private_key(rogue.key_path.read_bytes(), None)
+    body = ocsp_response(
+        leaf.certificate, ca.certificate, rogue_key, responder=rogue.certificate,  # type: ignore[arg-type]
+        status=ocsp.OCSPCertStatus.GOOD,
+    )  # fmt: skip
+    http.serve("/ocsp", body)
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.ocsp.status == "unknown"
+    assert "was not issued by the certificate's issuer" in (report.ocsp.error or "")
+
+
+def test_unsuccessful_and_garbage_responses_are_unknown(
+    ca: OpenSslCa, leaf: IssuedCertificate, http: RevocationHttpServer
+) -> None:
+    try_later = ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.TRY_LATER)
+    http.serve("/ocsp", try_later.public_bytes(serialization.Encoding.DER))
+    assert "try_later" in (check_status(leaf.certificate, ca.certificate).ocsp.error or "")
+
+    http.serve("/ocsp", b"<html>gateway timeout</html>")
+    garbage = check_status(leaf.certificate, ca.certificate).ocsp
+    assert garbage.status == "unknown"
+    assert "not an OCSP response" in (garbage.error or "")
+
+
+def test_dead_responder_and_crl_server_time_out_quickly(
+    ca: OpenSslCa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDK_PCA_HTTP_TIMEOUT", "0.5")
+    ocsp_dead, crl_dead = SilentListener(), SilentListener()
+    try:
+        leaf = ca.issue("hung.example", ocsp_url=ocsp_dead.url, crl_urls=(crl_dead.url,))
+        started = time.monotonic()
+        report = check_status(leaf.certificate, ca.certificate)
+        elapsed = time.monotonic() - started
+    finally:
+        ocsp_dead.close()
+        crl_dead.close()
+
+    assert report.status == "unknown"
+    assert "no answer within 0.5 s" in (report.ocsp.error or "")
+    assert "no answer within 0.5 s" in (report.crl.error or "")
+    # Both were asked at once: the total is about one timeout, not two.
+    assert elapsed < 0.95
+
+
+def test_answers_beyond_the_size_bound_are_refused(http: RevocationHttpServer) -> None:
+    url = http.serve("/big.crl", b"x" * 4096)
+
+    with pytest.raises(FetchError, match="larger than 1024 bytes"):
+        fetch(url, max_bytes=1024)
+    assert len(fetch(url, max_bytes=4096).body) == 4096
+
+
+def test_non_http_urls_are_not_fetched() -> None:
+    with pytest.raises(FetchError, match="only http and https"):
+        fetch("file:///etc/passwd")

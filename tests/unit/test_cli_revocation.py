@@ -1,0 +1,93 @@
+"""`cdk-pca status|revoke|audit-report` on bad input: one line on stderr, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cdk_pca.cli import main
+from tests.conftest import PROJECT_ROOT
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(err: str, *fragments: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_status_of_a_missing_file_names_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.pem"
+
+    code, out, err = run_cli(capsys, "status", "--cert", str(missing), "--json")
+
+    assert code == 2
+    assert out == ""
+    assert_one_line_error(err, "--cert", str(missing), "does not exist")
+
+
+def test_status_of_a_file_that_is_not_a_certificate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_bytes(b"hello, I am not a certificate\n")
+
+    code, _, err = run_cli(capsys, "status", "--cert", str(junk))
+
+    assert code == 2
+    assert_one_line_error(err, "not a certificate")
+
+
+def test_status_of_a_pem_key_instead_of_a_certificate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    key = tmp_path / "key.pem"
+    key.write_text(
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"
+    )
+
+    code, _, err = run_cli(capsys, "status", "--cert", str(key))
+
+    assert code == 2
+    assert_one_line_error(err, "without a CERTIFICATE block")
+
+
+def test_status_with_a_bad_issuer_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_cli(
+        capsys, "status", "--cert", str(tmp_path), "--issuer", str(tmp_path / "x")
+    )
+
+    assert code == 2
+    assert_one_line_error(err, "is a directory")
+
+
+def test_status_without_cert_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "status", "--json")
+
+    assert code == 2
+    assert_one_line_error(err, "--cert")
+
+
+def test_console_script_reports_bad_input_without_traceback(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "cdk_pca", "status", "--cert", str(tmp_path / "missing.der")],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 2
+    assert_one_line_error(completed.stderr, "does not exist")
