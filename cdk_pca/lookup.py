@@ -1,0 +1,615 @@
+"""Find one ACM certificate by domain, host name or tags: Terraform's aws_acm_certificate rules.
+
+Plain boto3 (no aws_cdk), so the CLI, the synth-time cache and the deploy-time Lambda share them.
+
+Selection rules, in the order they are applied:
+
+- ``statuses`` default to ``["ISSUED"]`` and are sent as ListCertificates' CertificateStatuses.
+- Every ACM key type is searched (Includes.keyTypes lists them all) unless ``key_types`` narrows
+  it: ListCertificates alone returns only RSA_1024 and RSA_2048 certificates.
+- ``domain`` equals the certificate's DomainName. The comparison ignores letter case and a trailing
+  dot (DNS names are case-insensitive, RFC 4343); Terraform compares bytes, which only differs for
+  certificates imported with upper-case names.
+- ``hostname`` is covered by the DomainName or any subject alternative name, exactly or through a
+  wildcard: ``*.example.com`` covers ``a.example.com`` but neither ``a.b.example.com`` nor
+  ``example.com`` (RFC 6125 section 6.4.3, one label).
+- ``tags`` must all be present with equal values; extra tags on the certificate are fine.
+- ``most_recent`` picks the latest NotBefore; ties go to the later NotAfter, then to the greatest
+  ARN, so the answer does not depend on the order ACM lists certificates in. Certificates without
+  a NotBefore (not issued yet) rank below every certificate that has one.
+
+API calls: ListCertificates pages (up to 1,000 summaries each), then per candidate only what the
+summary cannot answer (ListTagsForCertificate when ``tags`` are given, DescribeCertificate when a
+``hostname`` is not covered by a truncated SAN summary), then for the winner ListTagsForCertificate
+(its tags are part of the answer), DescribeCertificate only if its summary's SAN list is truncated
+or missing, and GetCertificate only if it is ISSUED.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cdk_pca.vocabulary import ACM_CERTIFICATE_STATUSES, ACM_CERTIFICATE_TYPES, ACM_KEY_TYPES
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+__all__ = [
+    "CertificateLookupError",
+    "CertificateMatch",
+    "InvalidLookupArgumentsError",
+    "LookupFilters",
+    "MultipleMatchingCertificatesError",
+    "NoMatchingCertificateError",
+    "find_certificate",
+    "host_is_covered",
+    "make_acm_client",
+    "validate_lookup_arguments",
+]
+
+DEFAULT_STATUSES = ("ISSUED",)
+
+# ListCertificates returns at most 1,000 summaries a page (MaxItems 1..1000, botocore `acm` model);
+# asking for the maximum keeps the number of pages, and so of calls, as small as possible.
+LIST_PAGE_SIZE = 1000
+
+# ACM tag limits: https://docs.aws.amazon.com/acm/latest/APIReference/API_Tag.html
+_MAX_TAG_KEY_LENGTH = 128
+_MAX_TAG_VALUE_LENGTH = 256
+
+# RFC 1035 host-name rules as ACM's DomainNameString pattern applies them (letters, digits and
+# inner hyphens, labels of at most 63 characters, at most 253 in all).
+# https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateSummary.html
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_MAX_NAME_LENGTH = 253
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class CertificateLookupError(Exception):
+    """The lookup ran but did not find exactly one certificate."""
+
+
+class NoMatchingCertificateError(CertificateLookupError):
+    """No certificate matches the filters."""
+
+
+class MultipleMatchingCertificatesError(CertificateLookupError):
+    """Several certificates match and `most_recent` was not set; `arns` lists them."""
+
+    def __init__(self, message: str, arns: list[str]) -> None:
+        super().__init__(message)
+        self.arns = arns
+
+
+@dataclass(frozen=True)
+class LookupProblem:
+    """One invalid lookup argument: the argument's name and what is wrong with it."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidLookupArgumentsError(ValueError):
+    """Every problem with a lookup's arguments at once (`problems`), raised before any API call."""
+
+    def __init__(self, problems: list[LookupProblem]) -> None:
+        super().__init__("invalid certificate lookup: " + "; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LookupFilters:
+    """Validated, normalised lookup arguments (see `validate_lookup_arguments`)."""
+
+    domain: str | None = None
+    hostname: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    types: tuple[str, ...] = ()
+    key_types: tuple[str, ...] = ()
+    most_recent: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form with sorted keys and lists, the same for equal filters."""
+        return {
+            "domain": self.domain,
+            "hostname": self.hostname,
+            "tags": dict(sorted(self.tags.items())),
+            "statuses": sorted(self.statuses),
+            "types": sorted(self.types),
+            "key_types": sorted(self.key_types),
+            "most_recent": self.most_recent,
+        }
+
+    def describe(self) -> str:
+        """The filters in words, for error messages: `domain 'a.example.com', statuses ISSUED`."""
+        parts = []
+        if self.domain is not None:
+            parts.append(f"domain {self.domain!r}")
+        if self.hostname is not None:
+            parts.append(f"hostname {self.hostname!r}")
+        if self.tags:
+            parts.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())))
+        parts.append("statuses " + ", ".join(self.statuses))
+        if self.types:
+            parts.append("types " + ", ".join(self.types))
+        parts.append("key types " + (", ".join(self.key_types) if self.key_types else "any"))
+        if self.most_recent:
+            parts.append("most recent")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class CertificateMatch:
+    """The certificate a lookup found, with ACM's spellings (`key_algorithm` e.g. 'RSA-2048')."""
+
+    arn: str
+    domain: str
+    status: str
+    type: str
+    key_algorithm: str
+    not_before: datetime | None
+    not_after: datetime | None
+    subject_alternative_names: list[str]
+    tags: dict[str, str]
+    certificate: str | None = None
+    certificate_chain: str | None = None
+
+    def to_dict(self, *, include_pem: bool = True) -> dict[str, Any]:
+        """JSON-able, datetimes as ISO 8601; without the PEM bodies if `include_pem` is False."""
+        data = asdict(self)
+        for name in ("not_before", "not_after"):
+            value = data[name]
+            data[name] = value.isoformat() if value is not None else None
+        if not include_pem:
+            del data["certificate"], data["certificate_chain"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CertificateMatch:
+        """The inverse of `to_dict` (the PEM bodies may be absent)."""
+        try:
+            return cls(
+                arn=str(data["arn"]),
+                domain=str(data["domain"]),
+                status=str(data["status"]),
+                type=str(data["type"]),
+                key_algorithm=str(data["key_algorithm"]),
+                not_before=_parse_time(data.get("not_before")),
+                not_after=_parse_time(data.get("not_after")),
+                subject_alternative_names=[str(n) for n in data["subject_alternative_names"]],
+                tags={str(k): str(v) for k, v in dict(data["tags"]).items()},
+                certificate=data.get("certificate"),
+                certificate_chain=data.get("certificate_chain"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a certificate match: {exc!r} in {dict(data)!r}") from exc
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+# --- argument validation ------------------------------------------------------------------------
+
+
+def _dns_name_problem(name: str, *, allow_wildcard: bool) -> tuple[str | None, str | None]:
+    """(normalised name, None) or (None, what is wrong). Accepts Unicode names as their A-labels."""
+    if not name:
+        return None, "must not be empty"
+    if name != name.strip() or any(c.isspace() for c in name):
+        return None, f"{name!r} contains white space"
+    candidate = name[:-1] if name.endswith(".") else name
+    if not candidate.isascii():
+        try:
+            candidate = candidate.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None, f"{name!r} is not a valid internationalised domain name"
+    candidate = candidate.lower()
+    labels = candidate.split(".")
+    if labels[0] == "*":
+        if not allow_wildcard:
+            return None, (
+                f"{name!r} is a wildcard; give a concrete host name (use `domain` to find the "
+                "certificate whose domain name is exactly this wildcard)"
+            )
+        labels = labels[1:]
+        if not labels:
+            return None, f"{name!r} is a bare wildcard; a wildcard needs a parent domain"
+    if len(candidate) > _MAX_NAME_LENGTH:
+        return None, f"{name!r} is longer than {_MAX_NAME_LENGTH} characters"
+    for label in labels:
+        if not _LABEL.match(label):
+            return None, (
+                f"{name!r} is not a valid DNS name: label {label!r} must be 1-63 letters, digits "
+                "or inner hyphens"
+                + (" (a wildcard is allowed only as the whole first label)" if "*" in label else "")
+            )
+    return candidate, None
+
+
+def _string_list(
+    name: str,
+    values: Iterable[str] | str | None,
+    allowed: tuple[str, ...],
+    problems: list[LookupProblem],
+    *,
+    normalise: Any = None,
+) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    elif not isinstance(values, Iterable) or isinstance(values, Mapping | bytes):
+        problems.append(LookupProblem(name, f"must be a list of strings, got {values!r}"))
+        return ()
+    result: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            problems.append(LookupProblem(name, f"{value!r} is not a string"))
+            continue
+        canonical = normalise(value) if normalise else value
+        if canonical not in allowed:
+            hint = next((a for a in allowed if a.lower() == canonical.lower()), None)
+            problems.append(
+                LookupProblem(
+                    name,
+                    f"{value!r} is not allowed"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + f"; allowed: {', '.join(allowed)}",
+                )
+            )
+        elif canonical not in result:
+            result.append(canonical)
+    return tuple(result)
+
+
+def _key_type_name(value: str) -> str:
+    # DescribeCertificate spells key algorithms with a hyphen (RSA-2048); Includes.keyTypes and the
+    # KeyAlgorithm enum use an underscore (RSA_2048). Accept both, send the underscore form.
+    return value.replace("-", "_")
+
+
+def validate_lookup_arguments(
+    *,
+    domain: str | None = None,
+    hostname: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    statuses: Iterable[str] | str | None = None,
+    types: Iterable[str] | str | None = None,
+    key_types: Iterable[str] | str | None = None,
+    most_recent: bool = False,
+) -> LookupFilters:
+    """Check and normalise lookup arguments without calling AWS; shared by the config loader.
+
+    Raises InvalidLookupArgumentsError (a ValueError) naming every bad argument at once. A lookup
+    needs `domain`, `hostname` or non-empty `tags` (`statuses`, `types` and `key_types` only narrow
+    it down); `domain` and `hostname` exclude each other. A single string is accepted where a list
+    is expected. Empty lists mean the default: statuses ISSUED, any type, any key type.
+    """
+    problems: list[LookupProblem] = []
+    norm_domain = norm_hostname = None
+    for name, value, wildcard in (("domain", domain, True), ("hostname", hostname, False)):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems.append(LookupProblem(name, f"must be a string, got {value!r}"))
+            continue
+        normalised, problem = _dns_name_problem(value, allow_wildcard=wildcard)
+        if problem:
+            problems.append(LookupProblem(name, problem))
+        elif name == "domain":
+            norm_domain = normalised
+        else:
+            norm_hostname = normalised
+    if domain is not None and hostname is not None:
+        problems.append(
+            LookupProblem(
+                "hostname",
+                "give either domain (exact DomainName) or hostname (DomainName or SANs covering "
+                "the host), not both",
+            )
+        )
+
+    norm_tags: dict[str, str] = {}
+    if tags is not None:
+        if not isinstance(tags, Mapping):
+            problems.append(LookupProblem("tags", f"must be a mapping of str to str, got {tags!r}"))
+        else:
+            for key, value in tags.items():
+                if not isinstance(key, str) or not isinstance(value, str):
+                    problems.append(
+                        LookupProblem("tags", f"{key!r}: {value!r} is not a str: str pair")
+                    )
+                elif not key or len(key) > _MAX_TAG_KEY_LENGTH:
+                    problems.append(
+                        LookupProblem("tags", f"key {key!r} must be 1-{_MAX_TAG_KEY_LENGTH} chars")
+                    )
+                elif len(value) > _MAX_TAG_VALUE_LENGTH:
+                    problems.append(
+                        LookupProblem(
+                            "tags", f"value of {key!r} is longer than {_MAX_TAG_VALUE_LENGTH} chars"
+                        )
+                    )
+                else:
+                    norm_tags[key] = value
+
+    norm_statuses = _string_list("statuses", statuses, ACM_CERTIFICATE_STATUSES, problems)
+    norm_types = _string_list("types", types, ACM_CERTIFICATE_TYPES, problems)
+    norm_key_types = _string_list(
+        "key_types", key_types, ACM_KEY_TYPES, problems, normalise=_key_type_name
+    )
+    if not isinstance(most_recent, bool):
+        problems.append(LookupProblem("most_recent", f"must be true or false, got {most_recent!r}"))
+
+    if domain is None and hostname is None and (tags is None or tags == {}):
+        problems.append(
+            LookupProblem(
+                "domain",
+                "a lookup needs domain, hostname or tags (statuses, types and key_types only "
+                "narrow it down)",
+            )
+        )
+    if problems:
+        raise InvalidLookupArgumentsError(problems)
+    return LookupFilters(
+        domain=norm_domain,
+        hostname=norm_hostname,
+        tags=norm_tags,
+        statuses=norm_statuses or DEFAULT_STATUSES,
+        types=norm_types,
+        key_types=norm_key_types,
+        most_recent=most_recent,
+    )
+
+
+# --- name matching ------------------------------------------------------------------------------
+
+
+def _normalise_name(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+def host_is_covered(hostname: str, name: str) -> bool:
+    """Whether a certificate name (`www.example.com`, `*.example.com`) covers `hostname`.
+
+    A wildcard stands for exactly one whole left-most label (RFC 6125 section 6.4.3; partial
+    wildcards such as `w*.example.com` are not issued by ACM and match nothing here).
+    """
+    host = _normalise_name(hostname)
+    pattern = _normalise_name(name)
+    if pattern == host:
+        return True
+    if not pattern.startswith("*."):
+        return False
+    first, _, rest = host.partition(".")
+    return bool(first) and first != "*" and rest == pattern[2:]
+
+
+# --- the lookup ---------------------------------------------------------------------------------
+
+
+def make_acm_client(region_name: str | None = None) -> BaseClient:
+    """An ACM client that retries throttling with exponential backoff instead of failing."""
+    import boto3
+    from botocore.config import Config
+
+    # ACM throttles its read APIs per account; standard mode retries ThrottlingException with
+    # jittered exponential backoff (adaptive mode would also rate-limit the client, stalling a
+    # lookup of a handful of calls for seconds). Ten attempts ride out a burst of other callers.
+    # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    return boto3.client("acm", region_name=region_name, config=config)
+
+
+def _list_summaries(client: Any, filters: LookupFilters) -> Iterator[dict[str, Any]]:
+    # Without Includes.keyTypes ListCertificates returns only RSA_1024 and RSA_2048 certificates.
+    # https://docs.aws.amazon.com/acm/latest/APIReference/API_Filters.html
+    request: dict[str, Any] = {
+        "CertificateStatuses": list(filters.statuses),
+        "Includes": {"keyTypes": list(filters.key_types or ACM_KEY_TYPES)},
+        "MaxItems": LIST_PAGE_SIZE,
+    }
+    seen_tokens: set[str] = set()
+    while True:
+        page = client.list_certificates(**request)
+        yield from page.get("CertificateSummaryList", [])
+        token = page.get("NextToken")
+        if not token:
+            return
+        if token in seen_tokens:
+            raise CertificateLookupError(f"ListCertificates returned NextToken {token!r} twice")
+        seen_tokens.add(token)
+        request["NextToken"] = token
+
+
+@dataclass
+class _Candidate:
+    """A summary that passed the cheap filters, and what has been fetched for it so far."""
+
+    summary: dict[str, Any]
+    detail: dict[str, Any] | None = None
+    tags: dict[str, str] | None = None
+
+    @property
+    def arn(self) -> str:
+        return str(self.summary["CertificateArn"])
+
+    def value(self, name: str) -> Any:
+        if self.detail is not None and name in self.detail:
+            return self.detail[name]
+        return self.summary.get(name)
+
+    def known_names(self) -> tuple[list[str], bool]:
+        """(DomainName and SANs known so far, whether that list is complete)."""
+        if self.detail is not None:
+            return [
+                self.detail.get("DomainName", ""),
+                *self.detail.get("SubjectAlternativeNames", []),
+            ], True
+        sans = self.summary.get("SubjectAlternativeNameSummaries")
+        complete = sans is not None and not self.summary.get("HasAdditionalSubjectAlternativeNames")
+        return [self.summary.get("DomainName", ""), *(sans or [])], complete
+
+    def describe(self, client: Any) -> None:
+        if self.detail is None:
+            self.detail = client.describe_certificate(CertificateArn=self.arn)["Certificate"]
+
+    def load_tags(self, client: Any) -> dict[str, str]:
+        if self.tags is None:
+            response = client.list_tags_for_certificate(CertificateArn=self.arn)
+            self.tags = {t["Key"]: t.get("Value") or "" for t in response.get("Tags", [])}
+        return self.tags
+
+
+def _passes_summary_filters(summary: Mapping[str, Any], filters: LookupFilters) -> bool:
+    # Statuses and key types are also filtered server-side; checking again keeps the rules true
+    # against services (and fakes) that ignore a filter.
+    if summary.get("Status") not in filters.statuses:
+        return False
+    if filters.types and summary.get("Type") not in filters.types:
+        return False
+    key_algorithm = summary.get("KeyAlgorithm")
+    if (
+        filters.key_types
+        and key_algorithm
+        and _key_type_name(key_algorithm) not in filters.key_types
+    ):
+        return False
+    return not (
+        filters.domain is not None
+        and _normalise_name(str(summary.get("DomainName", ""))) != filters.domain
+    )
+
+
+def _covers_host(candidate: _Candidate, hostname: str, client: Any) -> bool:
+    names, complete = candidate.known_names()
+    if any(host_is_covered(hostname, n) for n in names if n):
+        return True
+    if complete:
+        return False
+    # ListCertificates returns at most the first 100 SANs (HasAdditionalSubjectAlternativeNames).
+    # https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateSummary.html
+    candidate.describe(client)
+    names, _ = candidate.known_names()
+    return any(host_is_covered(hostname, n) for n in names if n)
+
+
+def _recency(candidate: _Candidate) -> tuple[bool, datetime, datetime, str]:
+    not_before = candidate.value("NotBefore")
+    not_after = candidate.value("NotAfter")
+    return (not_before is not None, not_before or _EPOCH, not_after or _EPOCH, candidate.arn)
+
+
+def _where(client: Any) -> str:
+    region = getattr(getattr(client, "meta", None), "region_name", None)
+    return f" in {region}" if region else ""
+
+
+def find_certificate(
+    *,
+    domain: str | None = None,
+    hostname: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    statuses: Iterable[str] | str | None = None,
+    types: Iterable[str] | str | None = None,
+    key_types: Iterable[str] | str | None = None,
+    most_recent: bool = False,
+    client: Any = None,
+) -> CertificateMatch:
+    """The one ACM certificate matching the filters (module docstring: the rules and API calls).
+
+    Raises ValueError for invalid arguments before any API call, NoMatchingCertificateError when
+    nothing matches (at once, no retry; the message repeats the filters) and
+    MultipleMatchingCertificatesError when several match and `most_recent` is not set.
+    Every AWS call goes through `client` (an ACM client) when one is given.
+    """
+    filters = validate_lookup_arguments(
+        domain=domain,
+        hostname=hostname,
+        tags=tags,
+        statuses=statuses,
+        types=types,
+        key_types=key_types,
+        most_recent=most_recent,
+    )
+    return find_certificate_with(filters, client=client)
+
+
+def find_certificate_with(filters: LookupFilters, *, client: Any = None) -> CertificateMatch:
+    """`find_certificate` for filters that `validate_lookup_arguments` already checked."""
+    acm = client if client is not None else make_acm_client()
+    candidates = [
+        _Candidate(summary)
+        for summary in _list_summaries(acm, filters)
+        if _passes_summary_filters(summary, filters)
+    ]
+    if filters.hostname is not None:
+        candidates = [c for c in candidates if _covers_host(c, filters.hostname, acm)]
+    if filters.tags:
+        candidates = [c for c in candidates if filters.tags.items() <= c.load_tags(acm).items()]
+
+    if not candidates:
+        raise NoMatchingCertificateError(
+            f"no ACM certificate{_where(acm)} matches {filters.describe()}"
+        )
+    if len(candidates) > 1 and not filters.most_recent:
+        arns = sorted(c.arn for c in candidates)
+        raise MultipleMatchingCertificatesError(
+            f"{len(arns)} ACM certificates{_where(acm)} match {filters.describe()}: "
+            f"{', '.join(arns)}; narrow the filters or set most_recent",
+            arns,
+        )
+    return _complete(max(candidates, key=_recency), acm)
+
+
+def _complete(winner: _Candidate, client: Any) -> CertificateMatch:
+    _, complete = winner.known_names()
+    if not complete or any(winner.value(n) is None for n in ("Type", "KeyAlgorithm", "DomainName")):
+        winner.describe(client)
+    names, _ = winner.known_names()
+    domain_name = str(winner.value("DomainName"))
+    # The SAN list includes the DomainName itself (CertificateDetail.SubjectAlternativeNames).
+    sans = list(dict.fromkeys(n for n in names[1:] if n))
+    tags = {k: v for k, v in winner.load_tags(client).items() if not k.startswith("aws:")}
+    status = str(winner.value("Status"))
+    certificate = chain = None
+    if status == "ISSUED":
+        # GetCertificate answers only for issued certificates (RequestInProgressException while
+        # pending). https://docs.aws.amazon.com/acm/latest/APIReference/API_GetCertificate.html
+        body = client.get_certificate(CertificateArn=winner.arn)
+        certificate = body.get("Certificate")
+        chain = body.get("CertificateChain") or None
+    return CertificateMatch(
+        arn=winner.arn,
+        domain=domain_name,
+        status=status,
+        type=str(winner.value("Type")),
+        key_algorithm=str(winner.value("KeyAlgorithm")),
+        not_before=_aware(winner.value("NotBefore")),
+        not_after=_aware(winner.value("NotAfter")),
+        subject_alternative_names=sans,
+        tags=tags,
+        certificate=certificate,
+        certificate_chain=chain,
+    )
+
+
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else _parse_time(value)
+    if parsed is None:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
