@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
-from pydantic import PlainValidator
+from pydantic import AfterValidator, PlainValidator
 
 from cdk_pca.config.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 from cdk_pca.config.errors import show
@@ -55,6 +55,16 @@ def whole_number(low: int, high: int) -> PlainValidator:
         return value
 
     return PlainValidator(check)
+
+
+def _non_empty(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    if not value:
+        raise ValueError("is empty; list at least one entry")
+    return value
+
+
+# For Annotated[tuple[...], ...]: at least one entry (checked after the entries themselves).
+NON_EMPTY = AfterValidator(_non_empty)
 
 
 def _flag(value: Any) -> bool:

@@ -25,6 +25,7 @@ from cdk_pca.config.errors import ConfigError
 from cdk_pca.config.fields import (
     MAX_CA_NAME_LENGTH,
     MAX_VALIDITY_DAYS,
+    NON_EMPTY,
     AccountId,
     Country,
     Flag,
@@ -213,14 +214,12 @@ class CrlBucketConfig(_Model):
 
 
 AcmStatuses = Annotated[
-    tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_STATUSES)], ...], Field(min_length=1)
+    tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_STATUSES)], ...], NON_EMPTY
 ]
 AcmTypes = Annotated[
-    tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_TYPES)], ...], Field(min_length=1)
+    tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_TYPES)], ...], NON_EMPTY
 ]
-AcmKeyTypes = Annotated[
-    tuple[Annotated[str, one_of(vocabulary.ACM_KEY_TYPES)], ...], Field(min_length=1)
-]
+AcmKeyTypes = Annotated[tuple[Annotated[str, one_of(vocabulary.ACM_KEY_TYPES)], ...], NON_EMPTY]
 
 
 class LookupConfig(_Model):
@@ -287,7 +286,7 @@ class PkiConfig(_Model):
     account: AccountId | None = None
     region: Region | None = None
     notifications: NotificationsConfig = NotificationsConfig()
-    certificate_authorities: Annotated[tuple[CertificateAuthorityConfig, ...], Field(min_length=1)]
+    certificate_authorities: Annotated[tuple[CertificateAuthorityConfig, ...], NON_EMPTY]
     lookups: tuple[LookupConfig, ...] = ()
     alarms: AlarmsConfig = AlarmsConfig()
     crl_bucket: CrlBucketConfig = CrlBucketConfig()

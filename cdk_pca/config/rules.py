@@ -11,6 +11,7 @@ from typing import Any
 
 from cdk_pca import vocabulary
 from cdk_pca.config.errors import ConfigProblem, Loc
+from cdk_pca.config.fields import MAX_VALIDITY_DAYS
 
 CCPC = "CCPC_LEVEL_1_OR_HIGHER"
 ACM_PRIVATE_CERTIFICATE_DAYS = 395
@@ -28,7 +29,9 @@ class _Ca:
         self.parent = _str(raw.get("parent"))
         self.has_parent_key = raw.get("parent") is not None
         self.external_parent = raw.get("external_parent") is True
-        self.validity_days = _int(raw.get("validity_days"))
+        validity_days = _int(raw.get("validity_days"))
+        valid_days = validity_days is not None and 1 <= validity_days <= MAX_VALIDITY_DAYS
+        self.validity_days = validity_days if valid_days else None
         self.usage_mode = _choice(raw.get("usage_mode", "GENERAL_PURPOSE"), vocabulary.USAGE_MODES)
         self.key_algorithm = _choice(raw.get("key_algorithm"), vocabulary.KEY_ALGORITHMS)
         self.signing_algorithm = _choice(
@@ -238,7 +241,7 @@ def _check_certificate_files(ca: _Ca, problems: list[ConfigProblem]) -> None:
 
 def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:
     crl = _mapping(ca.raw.get("crl"))
-    if crl.get("enabled") is not True:
+    if crl.get("enabled", False) is False:
         for key in _CRL_SETTINGS:
             if crl.get(key) is not None:
                 problems.append(
@@ -259,7 +262,7 @@ def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:
             )
         )
     ocsp = _mapping(ca.raw.get("ocsp"))
-    if ocsp.get("enabled") is not True and ocsp.get("custom_cname") is not None:
+    if ocsp.get("enabled", False) is False and ocsp.get("custom_cname") is not None:
         problems.append(
             ConfigProblem.at(
                 ca.loc("ocsp", "custom_cname"),
