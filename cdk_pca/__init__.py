@@ -18,11 +18,19 @@ _EXPORTS: dict[str, str] = {
     "CaSubject": "cdk_pca.certificate_authority",
     "CrlBucket": "cdk_pca.crl_bucket",
     "CrlDistribution": "cdk_pca.crl_distribution",
+    "PkiMonitoring": "cdk_pca.monitoring",
+    "MonitoredCa": "cdk_pca.monitoring",
+    "MonitoredCertificate": "cdk_pca.monitoring",
+    "PcaMetricFactory": "cdk_pca.pca_metrics",
+    "AcmMetricFactory": "cdk_pca.pca_metrics",
+    "CaAlarmSettings": "cdk_pca.alarm_catalog",
+    "build_alarm_catalog": "cdk_pca.alarm_catalog",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
+    from cdk_pca.alarm_catalog import CaAlarmSettings, build_alarm_catalog
     from cdk_pca.certificate_authority import (
         CaSubject,
         CrlOptions,
@@ -31,6 +39,8 @@ if TYPE_CHECKING:
     )
     from cdk_pca.crl_bucket import CrlBucket
     from cdk_pca.crl_distribution import CrlDistribution
+    from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
+    from cdk_pca.pca_metrics import AcmMetricFactory, PcaMetricFactory
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,450 @@
+"""The alarms and notification rules a PKI gets: names, thresholds, descriptions and runbook lines.
+
+Plain Python (no aws_cdk): the monitoring construct builds exactly these; `cdk-pca plan` prints them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+# CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
+# 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
+# 255 characters and AlarmDescription at most 1024.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+MAX_ALARM_WINDOW_HOURS: Final = 7 * 24
+MAX_ALARM_NAME_LENGTH: Final = 255
+MAX_ALARM_DESCRIPTION_LENGTH: Final = 1024
+# EventBridge rule names: 1-64 characters of [.-_A-Za-z0-9].
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+MAX_RULE_NAME_LENGTH: Final = 64
+
+# CrlConfiguration.ExpirationInDays accepts 1..5000.
+# https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlConfiguration.html
+CRL_EXPIRATION_DAYS_RANGE: Final = (1, 5000)
+DAYS_TO_EXPIRY_RANGE: Final = (1, 3650)
+ISSUANCE_PERIOD_MINUTES_RANGE: Final = (1, 24 * 60)
+
+DEFAULT_DAYS_TO_EXPIRY: Final = 30
+DEFAULT_ISSUANCE_FAILURE_THRESHOLD: Final = 1
+DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES: Final = 5
+
+PCA_NAMESPACE: Final = "AWS/ACMPrivateCA"
+ACM_NAMESPACE: Final = "AWS/CertificateManager"
+
+MetricKind = Literal[
+    "crl_generated", "misconfigured_crl_bucket", "issuance_failure", "days_to_expiry"
+]
+Comparison = Literal[
+    "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
+]
+MissingData = Literal["breaching", "notBreaching"]
+
+_COMPARISON_SYMBOLS: Final = {
+    "GreaterThanOrEqualToThreshold": ">=",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+_PKI_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+_SUBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AlarmCatalogError(ValueError):
+    """Monitoring arguments that CloudWatch or EventBridge would reject; lists every problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid monitoring settings:\n  " + "\n  ".join(self.problems))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaAlarmSettings:
+    """What the alarms of one CA depend on, as plain values (the config's `alarms:` section)."""
+
+    name: str
+    """The CA's name in the PKI (`issuing`): part of every alarm name."""
+    crl_enabled: bool = False
+    """Whether the CA publishes CRLs: only then does it get the two CRL alarms."""
+    crl_expiration_days: int = 7
+    """The CA's CRL ExpirationInDays: the CRL-not-generated window is derived from it."""
+    issuance_failure_threshold: int = DEFAULT_ISSUANCE_FAILURE_THRESHOLD
+    """Failed IssueCertificate calls within one period that raise the alarm."""
+    issuance_failure_period_minutes: int = DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES
+    """Length of that period."""
+    enabled: bool = True
+    """False: no alarms and no event rules for this CA (its dashboard row stays)."""
+    crl_generation_window_hours: int | None = None
+    """Override the derived CRL-not-generated window (1..168 hours); None derives it."""
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch alarm, fully decided: the construct only attaches the metric and actions."""
+
+    name: str
+    subject: str
+    """The CA's or certificate's name."""
+    kind: str
+    """What the alarm is about (`crl-not-generated`): with `subject`, a stable construct id."""
+    metric: MetricKind
+    namespace: str
+    metric_name: str
+    statistic: str
+    period_seconds: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    threshold: float
+    comparison: Comparison
+    treat_missing_data: MissingData
+    description: str
+
+    @property
+    def summary(self) -> str:
+        """The condition in one line, for `cdk-pca plan`."""
+        symbol = _COMPARISON_SYMBOLS[self.comparison]
+        period = _duration_text(self.period_seconds)
+        condition = f"{self.metric_name} {self.statistic} {symbol} {self.threshold:g}"
+        if self.evaluation_periods == 1:
+            window = f"over {period}"
+        else:
+            window = f"in each {period} period for {_duration_text(self.window_seconds)}"
+        return f"{condition} {window} (missing data: {self.treat_missing_data})"
+
+    @property
+    def window_seconds(self) -> int:
+        return self.period_seconds * self.evaluation_periods
+
+
+@dataclass(frozen=True)
+class EventRuleSpec:
+    """One EventBridge rule that forwards an AWS event to the alarm topic."""
+
+    name: str
+    subject: str
+    """The CA's name, or `certificates` for the ACM rule."""
+    kind: str
+    source: str
+    detail_type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class AlarmCatalog:
+    """Everything a PKI's monitoring creates, in a stable order."""
+
+    alarms: tuple[AlarmSpec, ...]
+    event_rules: tuple[EventRuleSpec, ...]
+
+    def alarms_for(self, subject: str) -> tuple[AlarmSpec, ...]:
+        return tuple(alarm for alarm in self.alarms if alarm.subject == subject)
+
+
+def crl_generation_window_hours(crl_expiration_days: int) -> int:
+    """How long without a CRLGenerated datapoint means CRL publication has stopped.
+
+    Private CA computes the CRL's nextUpdate as thisUpdate + ExpirationInDays and refreshes the
+    CRL before that, and again about 30 minutes after each revocation (CrlConfiguration,
+    https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlConfiguration.html). So
+    while publication works, the gap between two CRLGenerated datapoints stays below the CRL's
+    lifetime; once publication stops, relying parties keep the last CRL until its nextUpdate and
+    then fail every revocation check. The alarm must therefore fire after a silence shorter than
+    the lifetime, leaving a person time to act: the window is the lifetime minus a margin of a
+    quarter of it, at most one day (1 day -> 18 h, 4 days -> 72 h, 7 days -> 144 h).
+
+    CloudWatch evaluates at most seven days (PutMetricAlarm), so the window is capped at 168 h:
+    for a CRL that lives longer than eight days the alarm fires after a week of silence, earlier
+    than strictly needed. AWS does not document how long before nextUpdate Private CA refreshes;
+    if it refreshes less than the margin ahead (the alarm then fires every cycle and clears by
+    itself), set `crl_generation_window_hours` for that CA.
+
+    A brand-new CA writes no CRL until it has issued a certificate (crl-planning in the Private
+    CA user guide), and missing data breaches: the alarm is in ALARM from its first evaluation
+    until the CA's first CRL, and then turns OK with a notification.
+    """
+    lifetime_hours = crl_expiration_days * 24
+    margin_hours = min(24, lifetime_hours // 4)
+    return min(lifetime_hours - margin_hours, MAX_ALARM_WINDOW_HOURS)
+
+
+def bounded_name(parts: Sequence[str], limit: int) -> str:
+    """`parts` joined with '-', or a stable shortened form (prefix + hash) when over `limit`."""
+    name = "-".join(parts)
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: limit - len(digest) - 1]}-{digest}"
+
+
+def alarm_name(pki_name: str, subject: str, suffix: str) -> str:
+    return bounded_name((pki_name, subject, suffix), MAX_ALARM_NAME_LENGTH)
+
+
+def rule_name(pki_name: str, subject: str, suffix: str) -> str:
+    return bounded_name((pki_name, subject, suffix), MAX_RULE_NAME_LENGTH)
+
+
+def validate_monitoring_settings(
+    *,
+    pki_name: str,
+    certificate_authorities: Sequence[CaAlarmSettings],
+    certificate_names: Sequence[str] = (),
+    days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
+    emails: Sequence[str] = (),
+) -> list[str]:
+    """Every problem with the arguments, one line each, naming the argument and what is allowed."""
+    problems: list[str] = []
+    if not _PKI_NAME.match(pki_name):
+        problems.append(
+            f"pki_name: {pki_name!r} is not allowed; expected a letter, then letters, digits "
+            "or '-', at most 64 characters"
+        )
+    _check_range(problems, "days_to_expiry", days_to_expiry, DAYS_TO_EXPIRY_RANGE)
+    _check_names(problems, "certificate_authorities", [ca.name for ca in certificate_authorities])
+    _check_names(problems, "certificates", list(certificate_names))
+    for ca in certificate_authorities:
+        where = f"certificate_authorities[{ca.name}]"
+        _check_range(
+            problems,
+            f"{where}.crl_expiration_days",
+            ca.crl_expiration_days,
+            CRL_EXPIRATION_DAYS_RANGE,
+        )
+        _check_range(
+            problems,
+            f"{where}.issuance_failure_threshold",
+            ca.issuance_failure_threshold,
+            (1, 1_000_000),
+        )
+        _check_range(
+            problems,
+            f"{where}.issuance_failure_period_minutes",
+            ca.issuance_failure_period_minutes,
+            ISSUANCE_PERIOD_MINUTES_RANGE,
+        )
+        if ca.crl_generation_window_hours is not None:
+            _check_range(
+                problems,
+                f"{where}.crl_generation_window_hours",
+                ca.crl_generation_window_hours,
+                (1, MAX_ALARM_WINDOW_HOURS),
+            )
+    for index, email in enumerate(emails):
+        # "${Token[...]}" placeholders are only known at deploy time.
+        if "${Token[" not in email and not _EMAIL.match(email):
+            problems.append(
+                f"emails[{index}]: {email!r} is not an e-mail address; expected name@domain"
+            )
+    return problems
+
+
+def build_alarm_catalog(
+    *,
+    pki_name: str,
+    certificate_authorities: Sequence[CaAlarmSettings],
+    certificate_names: Sequence[str] = (),
+    days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
+) -> AlarmCatalog:
+    """The alarms and event rules of a PKI. Raises AlarmCatalogError listing every bad argument."""
+    problems = validate_monitoring_settings(
+        pki_name=pki_name,
+        certificate_authorities=certificate_authorities,
+        certificate_names=certificate_names,
+        days_to_expiry=days_to_expiry,
+    )
+    if problems:
+        raise AlarmCatalogError(problems)
+    alarms: list[AlarmSpec] = []
+    rules: list[EventRuleSpec] = []
+    for ca in certificate_authorities:
+        if not ca.enabled:
+            continue
+        if ca.crl_enabled:
+            alarms.append(_crl_bucket_alarm(pki_name, ca))
+            alarms.append(_crl_not_generated_alarm(pki_name, ca))
+            rules.append(_crl_generation_rule(pki_name, ca))
+        alarms.append(_issuance_failures_alarm(pki_name, ca))
+        rules.append(_issuance_rule(pki_name, ca))
+    for certificate in certificate_names:
+        alarms.append(_expiry_alarm(pki_name, certificate, days_to_expiry))
+    rules.append(_certificate_expiration_rule(pki_name, days_to_expiry))
+    return AlarmCatalog(alarms=tuple(alarms), event_rules=tuple(rules))
+
+
+def _crl_bucket_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
+    # Private CA retries a failed CRL write every 15 minutes: a one-hour period keeps the alarm
+    # in ALARM while the bucket stays broken instead of flapping between ALARM and OK.
+    return AlarmSpec(
+        name=alarm_name(pki_name, ca.name, "crl-bucket-misconfigured"),
+        subject=ca.name,
+        kind="crl-bucket-misconfigured",
+        metric="misconfigured_crl_bucket",
+        namespace=PCA_NAMESPACE,
+        metric_name="MisconfiguredCRLBucket",
+        statistic="Maximum",
+        period_seconds=3600,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        description=(
+            f"PKI {pki_name}, CA {ca.name}: AWS Private CA could not write the CRL to its S3 "
+            "bucket (MisconfiguredCRLBucket). Revocations are not published and relying parties "
+            "fail once the current CRL expires. First check: the bucket policy still grants "
+            "acm-pca.amazonaws.com s3:PutObject, s3:PutObjectAcl, s3:GetBucketAcl and "
+            "s3:GetBucketLocation; a KMS key on the bucket admits acm-pca; the CA's S3ObjectAcl "
+            "is BUCKET_OWNER_FULL_CONTROL while Block Public Access is on."
+        ),
+    )
+
+
+def _crl_not_generated_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
+    window_hours = ca.crl_generation_window_hours or crl_generation_window_hours(
+        ca.crl_expiration_days
+    )
+    return AlarmSpec(
+        name=alarm_name(pki_name, ca.name, "crl-not-generated"),
+        subject=ca.name,
+        kind="crl-not-generated",
+        metric="crl_generated",
+        namespace=PCA_NAMESPACE,
+        metric_name="CRLGenerated",
+        statistic="Sum",
+        period_seconds=3600,
+        evaluation_periods=window_hours,
+        datapoints_to_alarm=window_hours,
+        threshold=1,
+        comparison="LessThanThreshold",
+        treat_missing_data="breaching",
+        description=(
+            f"PKI {pki_name}, CA {ca.name}: no CRL generated for {window_hours} hours; its CRLs "
+            f"are valid {ca.crl_expiration_days} days, so relying parties see an expired CRL "
+            f"within {ca.crl_expiration_days * 24 - window_hours} hours. "
+            "Expected right after a new CA's first deploy: a CA writes no CRL before it has "
+            "issued a certificate. First check: the CA is ACTIVE and its CRL configuration "
+            "enabled (aws acm-pca describe-certificate-authority), the CRL object's "
+            "LastModified in the bucket, and the crl-bucket-misconfigured alarm and "
+            "CRL Generation events."
+        ),
+    )
+
+
+def _issuance_failures_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
+    minutes = ca.issuance_failure_period_minutes
+    return AlarmSpec(
+        name=alarm_name(pki_name, ca.name, "issuance-failures"),
+        subject=ca.name,
+        kind="issuance-failures",
+        metric="issuance_failure",
+        namespace=PCA_NAMESPACE,
+        metric_name="Failure",
+        statistic="Sum",
+        period_seconds=minutes * 60,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        threshold=ca.issuance_failure_threshold,
+        comparison="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        description=(
+            f"PKI {pki_name}, CA {ca.name}: {ca.issuance_failure_threshold} or more "
+            f"IssueCertificate calls failed within {minutes} minutes. Services that request or "
+            "renew certificates from this CA (ACM renewals included) are getting none. First "
+            "check: the CA's status is ACTIVE and its certificate not expired, then the failing "
+            "requests in CloudTrail (errorCode of acm-pca IssueCertificate: CSR, template, "
+            "validity beyond the CA's, or permissions)."
+        ),
+    )
+
+
+def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> AlarmSpec:
+    # DaysToExpiry is published once a day and stops when the certificate has expired, so a
+    # one-day period and missing data as breaching (an expired certificate is the worst case).
+    # <= reads as configured: `days_to_expiry: 30` alarms on the day 30 days remain.
+    return AlarmSpec(
+        name=alarm_name(pki_name, certificate, "certificate-expiring"),
+        subject=certificate,
+        kind="certificate-expiring",
+        metric="days_to_expiry",
+        namespace=ACM_NAMESPACE,
+        metric_name="DaysToExpiry",
+        statistic="Minimum",
+        period_seconds=86400,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        threshold=days_to_expiry,
+        comparison="LessThanOrEqualToThreshold",
+        treat_missing_data="breaching",
+        description=(
+            f"PKI {pki_name}, certificate {certificate}: {days_to_expiry} days or fewer before "
+            "it expires, or already expired (the metric stops at expiry). ACM renews the private "
+            "certificates it manages from 60 days before expiry, so renewal is failing. First "
+            "check: aws acm describe-certificate (RenewalSummary, InUseBy), that the issuing CA "
+            "is ACTIVE and grants ACM renewal permission; an imported certificate must be "
+            "reimported by hand."
+        ),
+    )
+
+
+def _crl_generation_rule(pki_name: str, ca: CaAlarmSettings) -> EventRuleSpec:
+    return EventRuleSpec(
+        name=rule_name(pki_name, ca.name, "crl-generation-failed"),
+        subject=ca.name,
+        kind="crl-generation-failed",
+        source="aws.acm-pca",
+        detail_type="ACM Private CA CRL Generation",
+        description=f"PKI {pki_name}, CA {ca.name}: a CRL could not be generated or written",
+    )
+
+
+def _issuance_rule(pki_name: str, ca: CaAlarmSettings) -> EventRuleSpec:
+    return EventRuleSpec(
+        name=rule_name(pki_name, ca.name, "issuance-failed"),
+        subject=ca.name,
+        kind="issuance-failed",
+        source="aws.acm-pca",
+        detail_type="ACM Private CA Certificate Issuance",
+        description=f"PKI {pki_name}, CA {ca.name}: a certificate could not be issued",
+    )
+
+
+def _certificate_expiration_rule(pki_name: str, days_to_expiry: int) -> EventRuleSpec:
+    return EventRuleSpec(
+        name=rule_name(pki_name, "certificates", "expiring"),
+        subject="certificates",
+        kind="expiring",
+        source="aws.acm",
+        detail_type="ACM Certificate Approaching Expiration",
+        description=(f"PKI {pki_name}: an ACM certificate has {days_to_expiry} days or fewer left"),
+    )
+
+
+def _check_range(problems: list[str], field: str, value: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"{field}: {value!r} is not allowed; expected a whole number {low}..{high}")
+
+
+def _check_names(problems: list[str], field: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if not _SUBJECT_NAME.match(name):
+            problems.append(
+                f"{field}: name {name!r} is not allowed; expected letters, digits, '.', '_' or "
+                "'-', starting with a letter or digit"
+            )
+        elif name in seen:
+            problems.append(f"{field}: name {name!r} appears more than once; names must be unique")
+        seen.add(name)
+
+
+def _duration_text(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day" if days == 1 else f"{days} days"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min"

@@ -1,0 +1,203 @@
+"""The alarm catalog: names, thresholds and windows a PKI's monitoring gets, without aws_cdk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from cdk_pca.alarm_catalog import (
+    MAX_ALARM_DESCRIPTION_LENGTH,
+    MAX_ALARM_NAME_LENGTH,
+    MAX_RULE_NAME_LENGTH,
+    AlarmCatalogError,
+    CaAlarmSettings,
+    build_alarm_catalog,
+    crl_generation_window_hours,
+    validate_monitoring_settings,
+)
+
+DEFAULT_CAS = (
+    CaAlarmSettings(name="root", crl_enabled=True, crl_expiration_days=7),
+    CaAlarmSettings(name="issuing", crl_enabled=True, crl_expiration_days=7),
+)
+
+
+def test_default_pki_alarm_and_rule_names_are_stable() -> None:
+    catalog = build_alarm_catalog(
+        pki_name="example-pki", certificate_authorities=DEFAULT_CAS, certificate_names=["web"]
+    )
+
+    assert [alarm.name for alarm in catalog.alarms] == [
+        "example-pki-root-crl-bucket-misconfigured",
+        "example-pki-root-crl-not-generated",
+        "example-pki-root-issuance-failures",
+        "example-pki-issuing-crl-bucket-misconfigured",
+        "example-pki-issuing-crl-not-generated",
+        "example-pki-issuing-issuance-failures",
+        "example-pki-web-certificate-expiring",
+    ]
+    assert [rule.name for rule in catalog.event_rules] == [
+        "example-pki-root-crl-generation-failed",
+        "example-pki-root-issuance-failed",
+        "example-pki-issuing-crl-generation-failed",
+        "example-pki-issuing-issuance-failed",
+        "example-pki-certificates-expiring",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expiration_days", "window_hours"),
+    [(1, 18), (2, 36), (3, 54), (4, 72), (7, 144), (8, 168), (30, 168), (5000, 168)],
+)
+def test_crl_window_leaves_a_margin_before_expiry_within_seven_days(
+    expiration_days: int, window_hours: int
+) -> None:
+    assert crl_generation_window_hours(expiration_days) == window_hours
+
+
+def test_crl_not_generated_alarm_breaches_when_no_crl_appears_for_the_whole_window() -> None:
+    catalog = build_alarm_catalog(pki_name="p", certificate_authorities=DEFAULT_CAS[:1])
+    (alarm,) = [a for a in catalog.alarms if a.kind == "crl-not-generated"]
+
+    assert (alarm.namespace, alarm.metric_name, alarm.statistic) == (
+        "AWS/ACMPrivateCA",
+        "CRLGenerated",
+        "Sum",
+    )
+    assert alarm.period_seconds == 3600
+    assert alarm.evaluation_periods == alarm.datapoints_to_alarm == 144
+    assert (alarm.comparison, alarm.threshold) == ("LessThanThreshold", 1)
+    assert alarm.treat_missing_data == "breaching"
+    assert alarm.window_seconds <= 7 * 86400
+    assert "within 24 hours" in alarm.description
+
+
+def test_crl_window_override_replaces_the_derived_window() -> None:
+    ca = CaAlarmSettings(
+        name="root", crl_enabled=True, crl_expiration_days=30, crl_generation_window_hours=100
+    )
+    catalog = build_alarm_catalog(pki_name="p", certificate_authorities=[ca])
+
+    (alarm,) = [a for a in catalog.alarms if a.kind == "crl-not-generated"]
+    assert alarm.evaluation_periods == 100
+
+
+def test_ca_without_crl_gets_only_issuance_alarm_and_rule() -> None:
+    catalog = build_alarm_catalog(
+        pki_name="p", certificate_authorities=[CaAlarmSettings(name="ocsp-only")]
+    )
+
+    assert [a.kind for a in catalog.alarms_for("ocsp-only")] == ["issuance-failures"]
+    assert [r.kind for r in catalog.event_rules if r.subject == "ocsp-only"] == ["issuance-failed"]
+
+
+def test_disabled_ca_gets_no_alarms_and_no_rules() -> None:
+    catalog = build_alarm_catalog(
+        pki_name="p",
+        certificate_authorities=[CaAlarmSettings(name="lab", crl_enabled=True, enabled=False)],
+    )
+
+    assert catalog.alarms_for("lab") == ()
+    assert [r.subject for r in catalog.event_rules] == ["certificates"]
+
+
+def test_issuance_threshold_and_period_come_from_the_settings() -> None:
+    ca = CaAlarmSettings(
+        name="issuing", issuance_failure_threshold=5, issuance_failure_period_minutes=15
+    )
+    (alarm,) = build_alarm_catalog(pki_name="p", certificate_authorities=[ca]).alarms
+
+    assert (alarm.metric_name, alarm.statistic, alarm.period_seconds) == ("Failure", "Sum", 900)
+    assert (alarm.comparison, alarm.threshold) == ("GreaterThanOrEqualToThreshold", 5)
+    assert alarm.treat_missing_data == "notBreaching"
+    assert alarm.summary == "Failure Sum >= 5 over 15 min (missing data: notBreaching)"
+
+
+def test_expiry_alarm_fires_at_the_configured_days_and_when_the_metric_stops() -> None:
+    catalog = build_alarm_catalog(
+        pki_name="p", certificate_authorities=[], certificate_names=["web"], days_to_expiry=45
+    )
+    (alarm,) = catalog.alarms
+
+    assert (alarm.namespace, alarm.metric_name) == ("AWS/CertificateManager", "DaysToExpiry")
+    assert (alarm.statistic, alarm.period_seconds) == ("Minimum", 86400)
+    assert (alarm.comparison, alarm.threshold) == ("LessThanOrEqualToThreshold", 45)
+    assert alarm.treat_missing_data == "breaching"
+
+
+def test_long_names_are_shortened_stably_within_cloudwatch_and_eventbridge_limits() -> None:
+    long_ca = "c" * 300
+    cas = [CaAlarmSettings(name=long_ca, crl_enabled=True), CaAlarmSettings(name=long_ca + "x")]
+    first = build_alarm_catalog(pki_name="p" * 64, certificate_authorities=cas)
+    second = build_alarm_catalog(pki_name="p" * 64, certificate_authorities=cas)
+
+    names = [a.name for a in first.alarms]
+    rule_names = [r.name for r in first.event_rules]
+    assert all(len(name) <= MAX_ALARM_NAME_LENGTH for name in names)
+    assert all(len(name) <= MAX_RULE_NAME_LENGTH for name in rule_names)
+    assert len(set(names)) == len(names) and len(set(rule_names)) == len(rule_names)
+    assert names == [a.name for a in second.alarms]
+    assert all(name.startswith("p" * 64 + "-") for name in names)
+
+
+def test_every_description_says_what_happened_and_what_to_check_first() -> None:
+    catalog = build_alarm_catalog(
+        pki_name="p" * 64,
+        certificate_authorities=[CaAlarmSettings(name="c" * 60, crl_enabled=True)],
+        certificate_names=["w" * 60],
+    )
+
+    for alarm in catalog.alarms:
+        assert len(alarm.description) <= MAX_ALARM_DESCRIPTION_LENGTH
+        assert "First check" in alarm.description
+        assert alarm.subject in alarm.description
+
+
+def test_every_bad_setting_is_reported_at_once_with_field_and_allowed_values() -> None:
+    cas = [
+        CaAlarmSettings(name="root", crl_expiration_days=0, issuance_failure_period_minutes=0),
+        CaAlarmSettings(name="root", issuance_failure_threshold=-1),
+        CaAlarmSettings(name="bad name", crl_generation_window_hours=200),
+    ]
+    with pytest.raises(AlarmCatalogError) as raised:
+        build_alarm_catalog(pki_name="1pki", certificate_authorities=cas, days_to_expiry=-3)
+
+    problems = raised.value.problems
+    assert problems == (
+        "pki_name: '1pki' is not allowed; expected a letter, then letters, digits or '-', "
+        "at most 64 characters",
+        "days_to_expiry: -3 is not allowed; expected a whole number 1..3650",
+        "certificate_authorities: name 'root' appears more than once; names must be unique",
+        "certificate_authorities: name 'bad name' is not allowed; expected letters, digits, '.', "
+        "'_' or '-', starting with a letter or digit",
+        "certificate_authorities[root].crl_expiration_days: 0 is not allowed; expected a whole "
+        "number 1..5000",
+        "certificate_authorities[root].issuance_failure_period_minutes: 0 is not allowed; "
+        "expected a whole number 1..1440",
+        "certificate_authorities[root].issuance_failure_threshold: -1 is not allowed; expected "
+        "a whole number 1..1000000",
+        "certificate_authorities[bad name].crl_generation_window_hours: 200 is not allowed; "
+        "expected a whole number 1..168",
+    )
+
+
+def test_malformed_emails_are_rejected_and_deploy_time_tokens_are_not() -> None:
+    problems = validate_monitoring_settings(
+        pki_name="p",
+        certificate_authorities=[],
+        emails=["ok@example.com", "not-an-address", "${Token[TOKEN.12]}"],
+    )
+
+    assert problems == [
+        "emails[1]: 'not-an-address' is not an e-mail address; expected name@domain"
+    ]
+
+
+def test_catalog_imports_no_aws_cdk() -> None:
+    code = (
+        "import sys, cdk_pca.alarm_catalog; "
+        "sys.exit(any(m.split('.')[0] in ('aws_cdk', 'jsii') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
