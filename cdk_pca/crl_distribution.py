@@ -5,7 +5,7 @@ The bucket stays private (origin access control); CAs put this domain in their C
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Acknowledgment, Annotations, Duration, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from constructs import Construct
@@ -67,12 +67,19 @@ class CrlDistribution(Construct):
                 compress=False,
             ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             price_class=price_class,
             enable_logging=True,
             log_bucket=crl_bucket.access_logs_bucket,
             log_file_prefix="cloudfront/",
         )
+        if crl_bucket.encryption_key is not None:
+            # CDK scopes the key policy to this account's distributions (distribution/*) because
+            # naming this one would make key, bucket and distribution depend on each other.
+            Annotations.of(crl_bucket).acknowledge_warning(
+                "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
+                "Key policy admits only this account's CloudFront distributions, by pattern, "
+                "to avoid a key-bucket-distribution dependency cycle.",
+            )
         for rule_id, reason in (
             (
                 "AwsSolutions-CFR1",

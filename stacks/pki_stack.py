@@ -1,0 +1,119 @@
+"""`PkiStack`: everything one `pki.yaml` describes, in one stack.
+
+Its CAs, CRL bucket, CloudFront distribution, lookups and monitoring live together, so nothing
+couples through exports. Construct IDs here fix logical IDs: renaming one replaces a CA.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from cdk_pca.certificate_authority import (
+    CaSubject,
+    CrlOptions,
+    OcspOptions,
+    PrivateCertificateAuthority,
+)
+from cdk_pca.config import PkiConfig
+from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
+from cdk_pca.crl_distribution import CrlDistribution
+
+
+def ca_construct_id(ca_name: str) -> str:
+    """`issuing-2` -> `Issuing2Ca`. Part of every CA's logical ID: never change this mapping."""
+    return "".join(part.capitalize() for part in ca_name.split("-")) + "Ca"
+
+
+class PkiStack(Stack):
+    """The PKI of one config: CAs (parents first), CRL bucket and distribution, outputs.
+
+    ``certificate_authorities`` maps each CA's name in the config to its construct.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: PkiConfig, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("description", f"Private PKI {config.name} on AWS Private CA (cdk-pca)")
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        Tags.of(self).add("pki", config.name)
+
+        self.crl_bucket: CrlBucket | None = None
+        self.crl_distribution: CrlDistribution | None = None
+        if any(ca.crl.enabled for ca in config.certificate_authorities):
+            self.crl_bucket = CrlBucket(
+                self,
+                "CrlBucket",
+                encryption=cast(CrlBucketEncryption, config.crl_bucket.encryption),
+            )
+            self.crl_distribution = CrlDistribution(
+                self, "CrlDistribution", crl_bucket=self.crl_bucket
+            )
+            CfnOutput(
+                self,
+                "CrlDomainName",
+                description="CloudFront domain that serves the CRLs (http://<domain>/crl/<ca-id>.crl)",
+                value=self.crl_distribution.domain_name,
+            )
+
+        self.certificate_authorities: dict[str, PrivateCertificateAuthority] = {}
+        for ca_config in config.cas_in_issuing_order():
+            self.certificate_authorities[ca_config.name] = self._add_certificate_authority(
+                ca_config
+            )
+
+    def _add_certificate_authority(self, ca_config: Any) -> PrivateCertificateAuthority:
+        crl_config = ca_config.crl
+        crl = None
+        if crl_config.enabled:
+            assert self.crl_distribution is not None
+            crl = CrlOptions(
+                expiration_days=crl_config.expiration_days,
+                custom_cname=crl_config.custom_cname or self.crl_distribution.domain_name,
+                partitioned=crl_config.partitioned,
+                custom_path=crl_config.custom_path,
+                omit_extension=crl_config.omit_extension,
+            )
+        ocsp = (
+            OcspOptions(custom_cname=ca_config.ocsp.custom_cname)
+            if ca_config.ocsp.enabled
+            else None
+        )
+        subject = ca_config.subject
+        ca = PrivateCertificateAuthority(
+            self,
+            ca_construct_id(ca_config.name),
+            ca_type=ca_config.type,
+            subject=CaSubject(
+                common_name=subject.common_name,
+                organization=subject.organization,
+                organizational_unit=subject.organizational_unit,
+                country=subject.country,
+                state=subject.state,
+                locality=subject.locality,
+            ),
+            key_algorithm=ca_config.key_algorithm,
+            signing_algorithm=ca_config.signing_algorithm,
+            validity_days=ca_config.validity_days,
+            usage_mode=ca_config.usage_mode,
+            key_storage_security_standard=ca_config.key_storage_security_standard,
+            crl=crl,
+            crl_bucket=self.crl_bucket if crl else None,
+            ocsp=ocsp,
+            parent=self.certificate_authorities[ca_config.parent] if ca_config.parent else None,
+            external_parent=ca_config.external_parent,
+            external_certificate=ca_config.certificate_pem,
+            external_chain=ca_config.chain_pem,
+            acm_renewals=ca_config.acm_renewals,
+            tags=dict(ca_config.tags or {}),
+        )
+        CfnOutput(
+            self,
+            f"{ca_construct_id(ca_config.name)}Arn",
+            description=f"ARN of the {ca_config.name} CA ({subject.common_name})",
+            value=ca.certificate_authority_arn,
+        )
+        return ca

@@ -1,0 +1,61 @@
+"""The real CDK CLI runs the app: a clean synth of pki.yaml, and a bad config that writes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import PROJECT_ROOT
+
+CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def _cdk_synth(tmp_path: Path, config: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{PROJECT_ROOT / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
+    env["CDK_DISABLE_VERSION_CHECK"] = "1"
+    return subprocess.run(
+        [
+            str(CDK),
+            "synth",
+            "--quiet",
+            "--no-notices",
+            "-o",
+            str(tmp_path / "out"),
+            "-c",
+            f"config={config}",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_cdk_synth_of_the_default_config_is_clean(tmp_path: Path) -> None:
+    result = _cdk_synth(tmp_path, "pki.yaml")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "example-pki.template.json").exists()
+    # No Node end-of-life banner, no warnings: the app runs on the pinned Node 22.
+    assert "end-of-life" not in result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+
+
+def test_cdk_synth_of_a_bad_config_fails_and_writes_no_template(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    shutil.copy(PROJECT_ROOT / "pki.yaml", bad)
+    bad.write_text(
+        bad.read_text()
+        .replace("expiration_days: 7", "expiration_days: 0", 1)
+        .replace("country: US", "country: XX", 1)
+    )
+    result = _cdk_synth(tmp_path, str(bad))
+    assert result.returncode != 0
+    assert "certificate_authorities[0].crl.expiration_days" in result.stderr
+    assert "certificate_authorities[0].subject.country" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").glob("*.template.json"))

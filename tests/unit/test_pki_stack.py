@@ -1,0 +1,92 @@
+"""PkiStack from a config: CAs by name, one CRL bucket and distribution, outputs, stable IDs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from cdk_pca import PrivateCertificateAuthority
+from cdk_pca.config import load_config
+from stacks import PkiStack
+from stacks.pki_stack import ca_construct_id
+from tests.cdk_support import new_app
+from tests.stack_support import synthesize
+
+
+def test_certificate_authorities_are_exposed_by_their_config_names() -> None:
+    stack = synthesize("pki.yaml").stack
+    assert set(stack.certificate_authorities) == {"root", "issuing"}
+    issuing = stack.certificate_authorities["issuing"]
+    assert isinstance(issuing, PrivateCertificateAuthority)
+    assert issuing.parent is stack.certificate_authorities["root"]
+    assert stack.stack_name == "example-pki"
+
+
+def test_one_bucket_and_one_distribution_serve_every_ca() -> None:
+    template = Template.from_json(synthesize("pki.yaml").template)
+    template.resource_count_is("AWS::CloudFront::Distribution", 1)
+    cas = template.find_resources("AWS::ACMPCA::CertificateAuthority")
+    buckets = {
+        str(ca["Properties"]["RevocationConfiguration"]["CrlConfiguration"]["S3BucketName"])
+        for ca in cas.values()
+    }
+    cnames = {
+        str(ca["Properties"]["RevocationConfiguration"]["CrlConfiguration"]["CustomCname"])
+        for ca in cas.values()
+    }
+    assert len(cas) == 2 and len(buckets) == 1 and len(cnames) == 1
+    assert "DomainName" in next(iter(cnames))
+
+
+def test_every_ca_arn_is_an_output() -> None:
+    outputs = synthesize("pki.yaml").template["Outputs"]
+    assert {"RootCaArn", "IssuingCaArn", "CrlDomainName"} <= set(outputs)
+
+
+def test_ca_construct_ids_are_stable() -> None:
+    # Part of every CA's logical ID: changing this mapping replaces every CA.
+    assert ca_construct_id("root") == "RootCa"
+    assert ca_construct_id("issuing-2") == "Issuing2Ca"
+
+
+def test_external_root_phase_one_outputs_the_csr() -> None:
+    outputs = synthesize("examples/three-tier-external-root.yaml").template["Outputs"]
+    csr_outputs = [o for o in outputs.values() if "CSR" in o.get("Description", "")]
+    assert len(csr_outputs) == 1
+
+
+def test_no_crl_means_no_bucket_and_no_distribution(tmp_path: Any) -> None:
+    config_file = tmp_path / "pki.yaml"
+    config_file.write_text(
+        "name: tiny\n"
+        "certificate_authorities:\n"
+        "  - {name: root, type: ROOT, subject: {common_name: Tiny Root}, key_algorithm: EC_prime256v1, validity_days: 365}\n"
+    )
+    app = new_app()
+    stack = PkiStack(
+        app, "Tiny", config=load_config(config_file), env=cdk.Environment(region="eu-west-1")
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::S3::Bucket", 0)
+    template.resource_count_is("AWS::CloudFront::Distribution", 0)
+    template.resource_count_is("AWS::ACMPCA::CertificateAuthorityActivation", 1)
+    assert stack.crl_bucket is None
+
+
+@pytest.mark.parametrize("encryption", ["SSE_S3", "SSE_KMS"])
+def test_crl_bucket_encryption_follows_the_config(tmp_path: Any, encryption: str) -> None:
+    config_file = tmp_path / "pki.yaml"
+    config_file.write_text(
+        "name: tiny\n"
+        f"crl_bucket: {{encryption: {encryption}}}\n"
+        "certificate_authorities:\n"
+        "  - {name: root, type: ROOT, subject: {common_name: Tiny Root}, key_algorithm: RSA_2048,\n"
+        "     validity_days: 365, crl: {enabled: true}}\n"
+    )
+    stack = PkiStack(new_app(), "Tiny", config=load_config(config_file))
+    Template.from_stack(stack).resource_count_is(
+        "AWS::KMS::Key", 1 if encryption == "SSE_KMS" else 0
+    )
