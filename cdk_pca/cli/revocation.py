@@ -13,13 +13,19 @@ from typing import TYPE_CHECKING, Any
 from cdk_pca.cli.errors import CliError
 
 if TYPE_CHECKING:
+    from cdk_pca.revocation.result import MethodResult
+    from cdk_pca.revocation.revoke import RevocationOutcome, WaitResult
     from cdk_pca.revocation.status import StatusReport
 
 # status: 0 good, 1 revoked, 2 undetermined or bad input (DESIGN.md).
 STATUS_EXIT_CODES = {"good": 0, "revoked": 1, "unknown": 2}
+# revoke: 0 revoked (with --wait: visible in every method the CA publishes), 2 error or bad input,
+# 3 --wait ran out of time (AWS accepted the revocation; clients may not see it yet).
+EXIT_WAIT_TIMED_OUT = 3
 
 
 def register(subparsers: Any) -> None:
+    _register_revoke(subparsers)
     status = subparsers.add_parser(
         "status",
         help="is a certificate good, revoked or unknown (OCSP and CRL, verified)",
@@ -99,3 +105,210 @@ _TABLE_FIELDS = (
     ("signed by", "responder"),
     ("error", "error"),
 )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
+def _register_revoke(subparsers: Any) -> None:
+    revoke = subparsers.add_parser(
+        "revoke",
+        help="revoke a certificate issued by a private CA (optionally wait until clients see it)",
+        description=(
+            "Revoke a certificate with RevokeCertificate. --wait polls the CA's CRL and OCSP "
+            "responder until both show it revoked (CRL: up to ~30 min, OCSP: up to ~60 min). "
+            "Exit codes: 0 revoked (and, with --wait, visible), 2 error or bad input, "
+            "3 --wait timed out."
+        ),
+    )
+    revoke.add_argument("--ca-arn", required=True, metavar="ARN", help="the issuing CA's ARN")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--certificate-arn", metavar="ARN", help="PCA or ACM certificate ARN")
+    which.add_argument("--serial", metavar="HEX", help="serial in hex (colons, 0x optional)")
+    which.add_argument("--cert", metavar="FILE", help="the certificate, PEM or DER")
+    revoke.add_argument(
+        "--reason", required=True, metavar="REASON", help="one of: " + ", ".join(_REASONS)
+    )
+    revoke.add_argument(
+        "--wait", action="store_true", help="poll CRL and OCSP until both show the revocation"
+    )
+    revoke.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="how long --wait polls (default 3900 s: OCSP can take 60 min)",
+    )
+    revoke.add_argument("--json", action="store_true", help="print one JSON object")
+    revoke.set_defaults(handler=run_revoke)
+
+
+# The RevokeCertificate reasons, spelled here so that --help needs no import of the vocabulary.
+_REASONS = (
+    "UNSPECIFIED",
+    "KEY_COMPROMISE",
+    "CERTIFICATE_AUTHORITY_COMPROMISE",
+    "AFFILIATION_CHANGED",
+    "SUPERSEDED",
+    "CESSATION_OF_OPERATION",
+    "PRIVILEGE_WITHDRAWN",
+    "A_A_COMPROMISE",
+)
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from cdk_pca.revocation import revoke as revoke_module
+    from cdk_pca.revocation.aws import ArnError, parse_ca_arn
+    from cdk_pca.revocation.certificates import CertificateInputError
+
+    try:
+        ca = parse_ca_arn(args.ca_arn)
+        revoke_module.validate_reason(args.reason)
+        target = revoke_module.resolve_target(
+            ca,
+            certificate_arn=args.certificate_arn,
+            serial=args.serial,
+            cert_file=args.cert,
+            clients=_clients(),
+        )
+        outcome, authority = revoke_module.revoke(ca, target, args.reason, clients=_clients())
+    except (ArnError, CertificateInputError, revoke_module.RevocationRefused) as exc:
+        raise CliError(str(exc)) from None
+    wait = None
+    if args.wait:
+        timeout = args.timeout or revoke_module.DEFAULT_WAIT_SECONDS
+        poll = min(revoke_module.DEFAULT_POLL_SECONDS, timeout)
+        if args.json:
+            wait = revoke_module.wait_until_visible(
+                authority, target, timeout_seconds=timeout, poll_seconds=poll
+            )
+        else:
+            _print_revoked(outcome, ca.arn)
+            wait = _wait_with_live_display(revoke_module, authority, target, timeout, poll)
+    if args.json:
+        sys.stdout.write(json.dumps(_revoke_json(outcome, ca.arn, wait), indent=2) + "\n")
+    elif wait is None:
+        _print_revoked(outcome, ca.arn)
+    else:
+        _print_wait(wait)
+    if wait is not None and not wait.confirmed:
+        return EXIT_WAIT_TIMED_OUT
+    return 0
+
+
+def _clients() -> Any:
+    """The AWS client factory; a seam that tests replace with stubbed clients."""
+    from cdk_pca.revocation.aws import boto3_client
+
+    return boto3_client
+
+
+def _revoke_json(
+    outcome: RevocationOutcome, ca_arn: str, wait: WaitResult | None
+) -> dict[str, Any]:
+    return {
+        "caArn": ca_arn,
+        "serial": outcome.target.certificate_serial,
+        "serialFrom": outcome.target.source,
+        "reason": outcome.reason,
+        "revoked": True,
+        "alreadyRevoked": outcome.already_revoked,
+        "notes": outcome.notes,
+        "wait": None
+        if wait is None
+        else {
+            "confirmed": wait.confirmed,
+            "elapsedSeconds": round(wait.elapsed_seconds, 1),
+            "ocsp": wait.ocsp.to_json() if wait.ocsp else None,
+            "crl": wait.crl.to_json() if wait.crl else None,
+            "notes": list(wait.notes),
+        },
+    }
+
+
+def _print_revoked(outcome: RevocationOutcome, ca_arn: str) -> None:
+    from rich.console import Console
+
+    console = Console()
+    verb = "was already revoked" if outcome.already_revoked else "revoked"
+    console.print(
+        f"[bold red]serial {outcome.target.certificate_serial} {verb}[/] "
+        f"({outcome.reason}) by {ca_arn}",
+        highlight=False,
+    )
+    for note in outcome.notes:
+        console.print(f"[dim]note:[/] {note}", highlight=False)
+
+
+def _describe_method(result: MethodResult | None) -> str:
+    if result is None:
+        return "[dim]not published by this CA[/]"
+    text = f"[{_STYLE[result.status]}]{result.status}[/]"
+    if result.error:
+        text += f" [dim]({result.error})[/]"
+    return text
+
+
+def _wait_with_live_display(
+    revoke_module: Any, authority: Any, target: Any, timeout: float, poll: float
+) -> WaitResult:
+    import time
+
+    from rich.console import Console, Group
+    from rich.live import Live
+    from rich.text import Text
+
+    started = time.monotonic()
+    latest: dict[str, MethodResult | None] = {"ocsp": None, "crl": None}
+    polled = {"count": 0}
+
+    class Progress:
+        def __rich__(self) -> Group:
+            elapsed = int(time.monotonic() - started)
+            header = Text.from_markup(
+                f"waiting for clients to see the revocation: {elapsed // 60}m{elapsed % 60:02d}s "
+                f"of {int(timeout) // 60}m (poll #{polled['count']})"
+            )
+            if polled["count"] == 0:
+                return Group(header)
+            return Group(
+                header,
+                Text.from_markup(f"  OCSP: {_describe_method(latest['ocsp'])}"),
+                Text.from_markup(f"  CRL:  {_describe_method(latest['crl'])}"),
+            )
+
+    def on_poll(elapsed: float, ocsp: MethodResult | None, crl: MethodResult | None) -> None:
+        polled["count"] += 1
+        latest["ocsp"], latest["crl"] = ocsp, crl
+
+    with Live(Progress(), console=Console(), refresh_per_second=2, transient=True):
+        result: WaitResult = revoke_module.wait_until_visible(
+            authority, target, timeout_seconds=timeout, poll_seconds=poll, on_poll=on_poll
+        )
+    return result
+
+
+def _print_wait(wait: WaitResult) -> None:
+    from rich.console import Console
+
+    console = Console()
+    minutes = wait.elapsed_seconds / 60
+    if wait.confirmed:
+        console.print(f"[bold green]visible to clients[/] after {minutes:.1f} min", highlight=False)
+    else:
+        console.print(
+            f"[bold yellow]not yet visible everywhere[/] after {minutes:.1f} min "
+            "(AWS accepted the revocation; CRL can take ~30 min, OCSP ~60 min)",
+            highlight=False,
+        )
+    console.print(f"  OCSP: {_describe_method(wait.ocsp)}", highlight=False)
+    console.print(f"  CRL:  {_describe_method(wait.crl)}", highlight=False)
+    for note in wait.notes:
+        console.print(f"[dim]note:[/] {note}", highlight=False)

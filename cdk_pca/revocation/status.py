@@ -124,25 +124,14 @@ def check_status(
             method="crl", status=UNKNOWN, url=_first(pointers.crl_urls), error=error
         )
     else:
-        serial = certificate.serial_number
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="revocation") as pool:
-            ocsp_future = pool.submit(
-                check_ocsp,
-                serial,
-                source.certificate,
-                pointers.ocsp_urls,
-                now=moment,
-                timeout=timeout,
-            )
-            crl_future = pool.submit(
-                check_crl,
-                serial,
-                source.certificate,
-                pointers.crl_urls,
-                now=moment,
-                timeout=timeout,
-            )
-            ocsp_result, crl_result = ocsp_future.result(), crl_future.result()
+        ocsp_result, crl_result = check_serial(
+            certificate.serial_number,
+            source.certificate,
+            ocsp_urls=pointers.ocsp_urls,
+            crl_urls=pointers.crl_urls,
+            now=moment,
+            timeout=timeout,
+        )
     if moment > certificate.not_valid_after_utc:
         notes.append("the certificate has expired: CAs may drop expired entries from the CRL")
     return StatusReport(
@@ -153,6 +142,23 @@ def check_status(
         crl=crl_result,
         notes=tuple(notes),
     )
+
+
+def check_serial(
+    serial: int,
+    issuer: x509.Certificate,
+    *,
+    ocsp_urls: list[str],
+    crl_urls: list[str],
+    now: datetime,
+    timeout: float | None = None,
+) -> tuple[MethodResult, MethodResult]:
+    """(OCSP, CRL) answers for `serial` of `issuer`, asked at the same time: the slower of the
+    two bounds the wait, not their sum."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="revocation") as pool:
+        ocsp_future = pool.submit(check_ocsp, serial, issuer, ocsp_urls, now=now, timeout=timeout)
+        crl_future = pool.submit(check_crl, serial, issuer, crl_urls, now=now, timeout=timeout)
+        return ocsp_future.result(), crl_future.result()
 
 
 def _first(urls: list[str]) -> str | None:

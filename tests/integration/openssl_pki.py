@@ -16,7 +16,9 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509.oid import NameOID
 
 OPENSSL = os.environ.get("OPENSSL", "openssl")
 
@@ -337,3 +339,49 @@ def now() -> datetime:
 def hours_ago(hours: float) -> datetime:
     return now() - timedelta(hours=hours)
 
+
+# --- In-memory certificates (cryptography), for tests that need no OpenSSL process -------------
+
+
+@dataclass
+class MemoryCa:
+    certificate: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+    @classmethod
+    def create(cls, name: str = "Memory Root CA") -> MemoryCa:
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now() - timedelta(days=1))
+            .not_valid_after(now() + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        return cls(certificate, key)
+
+    def issue(self, common_name: str, serial: int | None = None) -> x509.Certificate:
+        leaf_key = ec.generate_private_key(ec.SECP256R1())
+        return (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+            .issuer_name(self.certificate.subject)
+            .public_key(leaf_key.public_key())
+            .serial_number(serial or x509.random_serial_number())
+            .not_valid_before(now() - timedelta(days=1))
+            .not_valid_after(now() + timedelta(days=30))
+            .sign(self.key, hashes.SHA256())
+        )
+
+    @property
+    def pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
