@@ -5,7 +5,7 @@ Each problem names its path in the file (`certificate_authorities[1].crl.expirat
 
 from __future__ import annotations
 
-import json
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,11 +34,15 @@ def show(value: Any) -> str:
         return repr(value if len(value) <= 80 else value[:77] + "...")
     if isinstance(value, int | float):
         return str(value)
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
+    # Bounded: a YAML alias bomb must not turn one error message into gigabytes.
+    text = _SHORT_REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = 6
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 
 @dataclass(frozen=True)

@@ -92,17 +92,21 @@ def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigPr
         except yaml.YAMLError:
             root = None
         return data, root, _duplicate_keys(root, ())
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)
         root = loader.get_single_node()
+        # Before constructing: construction folds merge keys (<<: *anchor) into the node.
+        duplicates = _duplicate_keys(root, ())
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         raise _file_error(source, _describe_yaml_error(exc)) from exc
     except yaml.YAMLError as exc:
         raise _file_error(source, f"malformed YAML: {' '.join(str(exc).split())}") from exc
     finally:
-        loader.dispose()
-    return data, root, _duplicate_keys(root, ())
+        if loader is not None:
+            loader.dispose()
+    return data, root, duplicates
 
 
 def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
@@ -117,9 +121,15 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
     return f"malformed YAML{where}: {what}"
 
 
-def _duplicate_keys(node: yaml.Node | None, loc: Loc) -> list[ConfigProblem]:
+def _duplicate_keys(
+    node: yaml.Node | None, loc: Loc, seen: set[int] | None = None
+) -> list[ConfigProblem]:
     """YAML keeps the last of two equal keys without a word: report them."""
     problems: list[ConfigProblem] = []
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias: checked where its anchor is (and it may be recursive)
+        return problems
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         first_line: dict[str, int] = {}
         for key, value in node.value:
@@ -135,10 +145,10 @@ def _duplicate_keys(node: yaml.Node | None, loc: Loc) -> list[ConfigProblem]:
                 problems.append(_with_line(problem, key.start_mark.line + 1))
             else:
                 first_line[key.value] = key.start_mark.line + 1
-            problems += _duplicate_keys(value, child_loc)
+            problems += _duplicate_keys(value, child_loc, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            problems += _duplicate_keys(item, (*loc, index))
+            problems += _duplicate_keys(item, (*loc, index), seen)
     return problems
 
 
@@ -158,6 +168,9 @@ def _translate(error: ErrorDetails) -> ConfigProblem:
         message = str(ctx["error"])
     elif kind == "value_error" and "reason" in ctx:
         message = f"{show(value)} is not a valid e-mail address: {ctx['reason']}"
+    elif kind == "invalid_key":
+        message = f"key {show(loc[-1])} is not allowed: keys are names (text)"
+        loc = loc[:-1]
     elif kind == "missing":
         message = "is required"
     elif kind == "extra_forbidden":

@@ -312,17 +312,21 @@ def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigPr
         direct = parent_of(ca)
         if direct is None:
             continue
+        # The parent's certificate ends `validity_days` after its own activation; the child is
+        # signed later in the same deploy, so the same number of days would end after it, and
+        # AWS Private CA refuses a certificate that outlives its issuing CA:
+        # https://repost.aws/knowledge-center/private-ca-validity-period
         if (
             ca.validity_days is not None
             and direct.validity_days is not None
-            and ca.validity_days > direct.validity_days
+            and ca.validity_days >= direct.validity_days
         ):
             problems.append(
                 ConfigProblem.at(
                     ca.loc("validity_days"),
-                    f"{ca.validity_days} exceeds the {direct.validity_days} validity_days of its "
-                    f"parent {direct.name!r}: a CA cannot outlive its issuer (AWS Private CA "
-                    "rejects it at deploy)",
+                    f"{ca.validity_days} must be less than the {direct.validity_days} "
+                    f"validity_days of its parent {direct.name!r}: a CA cannot outlive its issuer, "
+                    "and the child is signed after its parent (AWS Private CA rejects it at deploy)",
                 )
             )
         if direct.usage_mode == "SHORT_LIVED_CERTIFICATE":

@@ -106,6 +106,40 @@ def test_duplicate_yaml_key_is_reported_with_both_lines(tmp_path: Path) -> None:
     assert problem.line == len(text.splitlines())
 
 
+def test_yaml_merge_keys_are_not_mistaken_for_duplicate_keys() -> None:
+    text = (
+        "name: x\n"
+        "certificate_authorities:\n"
+        "  - &root {name: root, type: ROOT, subject: {common_name: R}, key_algorithm: RSA_2048,"
+        " validity_days: 3650}\n"
+        "  - <<: *root\n"
+        "    name: issuing\n"
+        "    type: SUBORDINATE\n"
+        "    parent: root\n"
+        "    validity_days: 365\n"
+    )
+    issuing = parse_config(text).certificate_authorities[1]
+    assert (issuing.name, issuing.key_algorithm, issuing.validity_days) == (
+        "issuing",
+        "RSA_2048",
+        365,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("name: &x [*x]\n", "is not text"),
+        ("name: \x00\n", "malformed YAML: unacceptable character #x0000"),
+        ("1: x\nname: x\n", "key 1 is not allowed"),
+    ],
+)
+def test_odd_yaml_is_a_config_error_not_a_crash(text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    assert fragment in str(caught.value)
+
+
 def test_load_config_takes_a_str_or_a_path(tmp_path: Path) -> None:
     path = _write(tmp_path, yaml.safe_dump(example()))
     assert load_config(str(path)) == load_config(path)

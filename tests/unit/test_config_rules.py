@@ -18,7 +18,7 @@ def _ca(name: str, parent: str | None, **fields: Any) -> dict[str, Any]:
         "type": "SUBORDINATE" if parent else "ROOT",
         "subject": {"common_name": f"{name} CA"},
         "key_algorithm": "EC_prime256v1",
-        "validity_days": 3650,
+        "validity_days": 1825 if parent else 3650,
     }
     if parent:
         ca["parent"] = parent
@@ -93,17 +93,26 @@ def test_parent_cycle_is_reported_on_every_ca_of_the_cycle() -> None:
 def test_child_outliving_its_parent_is_rejected() -> None:
     problem = only_problem(edit(example(), f"{CA1}.validity_days", 3651))
     assert problem.path == f"{CA1}.validity_days"
-    assert "3651 exceeds the 3650 validity_days of its parent 'root'" in problem.message
+    assert "3651 must be less than the 3650 validity_days of its parent 'root'" in problem.message
 
 
-def test_child_as_long_lived_as_its_parent_is_accepted() -> None:
-    config = load(edit(example(), f"{CA1}.validity_days", 3650))
-    assert config.certificate_authorities[1].validity_days == 3650
+def test_child_with_the_lifetime_of_its_parent_is_rejected_as_it_is_signed_later() -> None:
+    problem = only_problem(edit(example(), f"{CA1}.validity_days", 3650))
+    assert problem.path == f"{CA1}.validity_days"
+    assert "cannot outlive its issuer" in problem.message
+
+
+def test_child_one_day_shorter_lived_than_its_parent_is_accepted() -> None:
+    config = load(edit(example(), f"{CA1}.validity_days", 3649))
+    assert config.certificate_authorities[1].validity_days == 3649
 
 
 def test_five_levels_are_accepted_and_a_sixth_is_rejected() -> None:
     names = ["root", "l2", "l3", "l4", "l5", "l6"]
-    cas = [_ca(name, names[i - 1] if i else None) for i, name in enumerate(names)]
+    cas = [
+        _ca(name, names[i - 1] if i else None, validity_days=3650 - 10 * i)
+        for i, name in enumerate(names)
+    ]
     config = load(_with_cas(*cas[:5]))
     assert config.path_len("root") == 4
     assert config.path_len("l2") == 3
@@ -115,7 +124,10 @@ def test_five_levels_are_accepted_and_a_sixth_is_rejected() -> None:
 
 def test_depth_counts_from_a_ca_under_an_external_parent() -> None:
     names = ["top", "l2", "l3", "l4", "l5", "l6"]
-    cas = [_ca(name, names[i - 1] if i else None) for i, name in enumerate(names)]
+    cas = [
+        _ca(name, names[i - 1] if i else None, validity_days=3650 - 10 * i)
+        for i, name in enumerate(names)
+    ]
     cas[0].update(type="SUBORDINATE", external_parent=True)
     problem = only_problem(_with_cas(*cas))
     assert problem.path == "certificate_authorities[5].parent"
