@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
@@ -43,11 +43,6 @@ Comparison = Literal[
 ]
 MissingData = Literal["breaching", "notBreaching"]
 
-_COMPARISON_SYMBOLS: Final = {
-    "GreaterThanOrEqualToThreshold": ">=",
-    "LessThanThreshold": "<",
-    "LessThanOrEqualToThreshold": "<=",
-}
 _PKI_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _SUBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -101,18 +96,8 @@ class AlarmSpec:
     comparison: Comparison
     treat_missing_data: MissingData
     description: str
-
-    @property
-    def summary(self) -> str:
-        """The condition in one line, for `cdk-pca plan`."""
-        symbol = _COMPARISON_SYMBOLS[self.comparison]
-        period = _duration_text(self.period_seconds)
-        condition = f"{self.metric_name} {self.statistic} {symbol} {self.threshold:g}"
-        if self.evaluation_periods == 1:
-            window = f"over {period}"
-        else:
-            window = f"in each {period} period for {_duration_text(self.window_seconds)}"
-        return f"{condition} {window} (missing data: {self.treat_missing_data})"
+    condition: str
+    """The condition in words, for `cdk-pca plan` (`>= 3 failures in 15 min`)."""
 
     @property
     def window_seconds(self) -> int:
@@ -130,6 +115,8 @@ class EventRuleSpec:
     source: str
     detail_type: str
     description: str
+    condition: str
+    """What the rule matches, in words, for `cdk-pca plan`."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +278,7 @@ def _crl_bucket_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         threshold=1,
         comparison="GreaterThanOrEqualToThreshold",
         treat_missing_data="notBreaching",
+        condition="any MisconfiguredCRLBucket datapoint in 1 h",
         description=(
             f"PKI {pki_name}, CA {ca.name}: AWS Private CA could not write the CRL to its S3 "
             "bucket (MisconfiguredCRLBucket). Revocations are not published and relying parties "
@@ -320,6 +308,10 @@ def _crl_not_generated_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         threshold=1,
         comparison="LessThanThreshold",
         treat_missing_data="breaching",
+        condition=(
+            f"no CRLGenerated for {window_hours} h (CRLs valid {ca.crl_expiration_days} days; "
+            "missing data breaches)"
+        ),
         description=(
             f"PKI {pki_name}, CA {ca.name}: no CRL generated for {window_hours} hours; its CRLs "
             f"are valid {ca.crl_expiration_days} days, so relying parties see an expired CRL "
@@ -349,6 +341,10 @@ def _issuance_failures_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         threshold=ca.issuance_failure_threshold,
         comparison="GreaterThanOrEqualToThreshold",
         treat_missing_data="notBreaching",
+        condition=(
+            f">= {ca.issuance_failure_threshold} "
+            f"failure{'' if ca.issuance_failure_threshold == 1 else 's'} in {minutes} min"
+        ),
         description=(
             f"PKI {pki_name}, CA {ca.name}: {ca.issuance_failure_threshold} or more "
             f"IssueCertificate calls failed within {minutes} minutes. Services that request or "
@@ -378,6 +374,7 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
         threshold=days_to_expiry,
         comparison="LessThanOrEqualToThreshold",
         treat_missing_data="breaching",
+        condition=(f"<= {days_to_expiry} days to expiry (missing data breaches: expired)"),
         description=(
             f"PKI {pki_name}, certificate {certificate}: {days_to_expiry} days or fewer before "
             "it expires, or already expired (the metric stops at expiry). ACM renews the private "
@@ -397,6 +394,7 @@ def _crl_generation_rule(pki_name: str, ca: CaAlarmSettings) -> EventRuleSpec:
         source="aws.acm-pca",
         detail_type="ACM Private CA CRL Generation",
         description=f"PKI {pki_name}, CA {ca.name}: a CRL could not be generated or written",
+        condition="event: CRL Generation failure",
     )
 
 
@@ -408,6 +406,7 @@ def _issuance_rule(pki_name: str, ca: CaAlarmSettings) -> EventRuleSpec:
         source="aws.acm-pca",
         detail_type="ACM Private CA Certificate Issuance",
         description=f"PKI {pki_name}, CA {ca.name}: a certificate could not be issued",
+        condition="event: Certificate Issuance failure",
     )
 
 
@@ -418,7 +417,8 @@ def _certificate_expiration_rule(pki_name: str, days_to_expiry: int) -> EventRul
         kind="expiring",
         source="aws.acm",
         detail_type="ACM Certificate Approaching Expiration",
-        description=(f"PKI {pki_name}: an ACM certificate has {days_to_expiry} days or fewer left"),
+        description=f"PKI {pki_name}: an ACM certificate has {days_to_expiry} days or fewer left",
+        condition=(f"event: ACM Certificate Approaching Expiration, <= {days_to_expiry} days"),
     )
 
 
@@ -441,10 +441,36 @@ def _check_names(problems: list[str], field: str, names: list[str]) -> None:
         seen.add(name)
 
 
-def _duration_text(seconds: int) -> str:
-    if seconds % 86400 == 0:
-        days = seconds // 86400
-        return f"{days} day" if days == 1 else f"{days} days"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 60} min"
+def ca_alarm_settings_for_config(config: Any) -> list[CaAlarmSettings]:
+    """Each CA's alarm settings from a validated `cdk_pca.config.PkiConfig`.
+
+    Duck-typed on purpose: this module imports neither the config loader nor aws_cdk, so the
+    monitoring construct stays free of the loader and `cdk-pca plan` free of aws_cdk.
+    """
+    alarms = config.alarms
+    settings: list[CaAlarmSettings] = []
+    for ca in config.certificate_authorities:
+        issuance = alarms.issuance_failures_for(ca.name) or alarms.issuance_failures
+        settings.append(
+            CaAlarmSettings(
+                name=ca.name,
+                crl_enabled=bool(ca.crl.enabled),
+                crl_expiration_days=int(ca.crl.expiration_days),
+                issuance_failure_threshold=int(issuance.threshold),
+                issuance_failure_period_minutes=int(issuance.period_minutes),
+                enabled=bool(alarms.enabled_for(ca.name)),
+            )
+        )
+    return settings
+
+
+def catalog_for_config(config: Any, certificate_names: Sequence[str] | None = None) -> AlarmCatalog:
+    """The catalog a `PkiStack` builds for `config`: its CAs and, by default, its lookups."""
+    if certificate_names is None:
+        certificate_names = [lookup.name for lookup in config.lookups]
+    return build_alarm_catalog(
+        pki_name=config.name,
+        certificate_authorities=ca_alarm_settings_for_config(config),
+        certificate_names=certificate_names,
+        days_to_expiry=int(config.alarms.days_to_expiry),
+    )

@@ -112,7 +112,7 @@ def test_issuance_threshold_and_period_come_from_the_settings() -> None:
     assert (alarm.metric_name, alarm.statistic, alarm.period_seconds) == ("Failure", "Sum", 900)
     assert (alarm.comparison, alarm.threshold) == ("GreaterThanOrEqualToThreshold", 5)
     assert alarm.treat_missing_data == "notBreaching"
-    assert alarm.summary == "Failure Sum >= 5 over 15 min (missing data: notBreaching)"
+    assert alarm.condition == ">= 5 failures in 15 min"
 
 
 def test_expiry_alarm_fires_at_the_configured_days_and_when_the_metric_stops() -> None:
@@ -201,3 +201,29 @@ def test_catalog_imports_no_aws_cdk() -> None:
         "sys.exit(any(m.split('.')[0] in ('aws_cdk', 'jsii') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_config_alarm_section_maps_to_catalog_settings() -> None:
+    import yaml
+
+    from cdk_pca.alarm_catalog import catalog_for_config
+    from cdk_pca.config import parse_config
+    from tests.unit.config_helpers import example
+
+    data = example()
+    data["alarms"] = {
+        "days_to_expiry": 21,
+        "issuance_failures": {"threshold": 2},
+        "certificate_authorities": {
+            "issuing": {"issuance_failures": {"period_minutes": 15}},
+            "root": {"enabled": False},
+        },
+    }
+    catalog = catalog_for_config(parse_config(yaml.safe_dump(data)))
+
+    assert catalog.alarms_for("root") == ()
+    issuance = next(a for a in catalog.alarms_for("issuing") if a.kind == "issuance-failures")
+    assert (issuance.threshold, issuance.period_seconds) == (2, 900)
+    (expiry,) = catalog.alarms_for("web")
+    assert (expiry.name, expiry.threshold) == ("example-pki-web-certificate-expiring", 21)
+
