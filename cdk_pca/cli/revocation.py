@@ -26,6 +26,7 @@ EXIT_WAIT_TIMED_OUT = 3
 
 def register(subparsers: Any) -> None:
     _register_revoke(subparsers)
+    _register_audit_report(subparsers)
     status = subparsers.add_parser(
         "status",
         help="is a certificate good, revoked or unknown (OCSP and CRL, verified)",
@@ -312,3 +313,69 @@ def _print_wait(wait: WaitResult) -> None:
     console.print(f"  CRL:  {_describe_method(wait.crl)}", highlight=False)
     for note in wait.notes:
         console.print(f"[dim]note:[/] {note}", highlight=False)
+
+
+def _register_audit_report(subparsers: Any) -> None:
+    audit = subparsers.add_parser(
+        "audit-report",
+        help="create a CA audit report (every certificate issued or revoked) in S3",
+        description=(
+            "CreateCertificateAuthorityAuditReport into --bucket, whose policy must let "
+            "acm-pca.amazonaws.com write (s3:PutObject, s3:PutObjectAcl, s3:GetBucketAcl, "
+            "s3:GetBucketLocation, conditioned on aws:SourceAccount/aws:SourceArn). "
+            "Exit codes: 0 created (with --wait: SUCCESS), 2 error or FAILED, 3 --wait timed out."
+        ),
+    )
+    audit.add_argument("--ca-arn", required=True, metavar="ARN", help="the CA to audit")
+    audit.add_argument("--bucket", required=True, metavar="NAME", help="S3 bucket for the report")
+    audit.add_argument(
+        "--format", default="JSON", metavar="JSON|CSV", help="report format (default JSON)"
+    )
+    audit.add_argument("--wait", action="store_true", help="wait until the report is written")
+    audit.add_argument("--json", action="store_true", help="print one JSON object")
+    audit.set_defaults(handler=run_audit_report)
+
+
+def run_audit_report(args: argparse.Namespace) -> int:
+    from cdk_pca.revocation import audit
+    from cdk_pca.revocation.aws import ArnError, parse_ca_arn
+
+    try:
+        ca = parse_ca_arn(args.ca_arn)
+        audit.validate_bucket(args.bucket)
+        audit.validate_format(args.format)
+        report = audit.create_audit_report(ca, args.bucket, args.format, clients=_clients())
+        if args.wait:
+            if not args.json:
+                sys.stderr.write(f"waiting for audit report {report.report_id} ...\n")
+            report = audit.wait_for_audit_report(
+                ca,
+                report,
+                clients=_clients(),
+                timeout_seconds=audit.DEFAULT_WAIT_SECONDS,
+                poll_seconds=audit.DEFAULT_POLL_SECONDS,
+            )
+    except (ArnError, audit.AuditReportError) as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        payload = {
+            "caArn": ca.arn,
+            "auditReportId": report.report_id,
+            "status": report.status,
+            "s3Uri": report.s3_uri,
+            "bucket": report.bucket,
+            "key": report.key,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"{report.status}  {report.s3_uri}\n")
+    if report.status == "FAILED":
+        if not args.json:
+            sys.stderr.write(
+                "cdk-pca audit-report: error: AWS reports FAILED: check the bucket policy "
+                "(acm-pca.amazonaws.com needs s3:PutObject) and its encryption key\n"
+            )
+        return 2
+    if args.wait and report.status != "SUCCESS":
+        return EXIT_WAIT_TIMED_OUT
+    return 0

@@ -91,6 +91,12 @@ def boto3_client(service: str, region: str) -> Any:
     return boto3.client(service, config=config)
 
 
+def error_message(exc: BaseException) -> str:
+    """The AWS error message of a botocore ClientError on one line, else the exception's text."""
+    response = getattr(exc, "response", None) or {}
+    return " ".join(str(response.get("Error", {}).get("Message", exc)).split())
+
+
 def error_code(exc: BaseException) -> str | None:
     """The AWS error code of a botocore ClientError, None for anything else."""
     response = getattr(exc, "response", None)

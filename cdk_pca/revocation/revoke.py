@@ -17,6 +17,7 @@ from cdk_pca.revocation.aws import (
     ClientFactory,
     boto3_client,
     error_code,
+    error_message,
     parse_certificate_arn,
 )
 from cdk_pca.revocation.certificates import (
@@ -221,11 +222,11 @@ def revoke(
         elif code == "InvalidStateException":
             raise RevocationRefused(
                 f"the CA is {authority.status}, not in a state that can revoke "
-                f"(AWS: {_aws_message(exc)})"
+                f"(AWS: {error_message(exc)})"
             ) from None
         elif code in {"InvalidRequestException", "RequestFailedException"}:
             raise RevocationRefused(
-                f"AWS refused to revoke serial {target.certificate_serial}: {_aws_message(exc)}"
+                f"AWS refused to revoke serial {target.certificate_serial}: {error_message(exc)}"
             ) from None
         else:
             raise
@@ -235,11 +236,6 @@ def revoke(
             "the CA publishes neither a CRL nor OCSP: clients will not learn of this revocation"
         )
     return outcome, authority
-
-
-def _aws_message(exc: BaseException) -> str:
-    response = getattr(exc, "response", {}) or {}
-    return " ".join(str(response.get("Error", {}).get("Message", exc)).split())
 
 
 def _enabled_methods(authority: CertificateAuthority) -> tuple[bool, bool]:
