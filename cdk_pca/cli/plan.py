@@ -183,38 +183,35 @@ def _lookup_plan(lookup: Any) -> dict[str, Any]:
 
 
 # --- alarms ----------------------------------------------------------------------------------------
-# For the monitoring engineer: replace the body with a call to the alarm catalog the monitoring
-# construct builds from, so the plan lists exactly the alarms a deploy creates. Keep the shape:
-# one dict per alarm with "alarm", "scope" and "condition" strings.
+# The rows come from the alarm catalog the monitoring construct builds from, so the plan lists
+# exactly the alarms (names, thresholds) and event rules a deploy creates.
 
 
 def alarm_plan(config: PkiConfig) -> list[dict[str, str]]:
-    """The alarms and their thresholds from the config's `alarms:` section."""
-    alarms = config.alarms
+    """One row per alarm and per event rule a deploy creates, plus one per CA with alarms off."""
+    from cdk_pca.alarm_catalog import catalog_for_config
+
+    catalog = catalog_for_config(config)
     rows: list[dict[str, str]] = []
     for ca in config.certificate_authorities:
-        settings = alarms.issuance_failures_for(ca.name)
-        if settings is None:
+        if not config.alarms.enabled_for(ca.name):
             rows.append({"alarm": "all alarms", "scope": ca.name, "condition": "disabled"})
-            continue
+    for alarm in catalog.alarms:
+        kind = "CA" if alarm.namespace == "AWS/ACMPrivateCA" else "certificate"
         rows.append(
-            {
-                "alarm": "IssueCertificate failures",
-                "scope": ca.name,
-                "condition": (
-                    f">= {settings.threshold} failure{'s' if settings.threshold != 1 else ''} "
-                    f"in {settings.period_minutes} min"
-                ),
-            }
+            {"alarm": alarm.name, "scope": f"{kind} {alarm.subject}", "condition": alarm.condition}
         )
-    known = ", ".join(lookup.name for lookup in config.lookups) or "none in this config"
-    rows.append(
-        {
-            "alarm": "ACM DaysToExpiry",
-            "scope": f"certificates the stack knows ({known})",
-            "condition": f"<= {alarms.days_to_expiry} days to expiry",
-        }
-    )
+    known = ", ".join(lookup.name for lookup in config.lookups)
+    for rule in catalog.event_rules:
+        if rule.source == "aws.acm":
+            scope = (
+                f"certificates the stack knows ({known})"
+                if known
+                else "every ACM certificate in the account"
+            )
+        else:
+            scope = f"CA {rule.subject}"
+        rows.append({"alarm": rule.name, "scope": scope, "condition": rule.condition})
     return rows
 
 
@@ -317,8 +314,8 @@ def _alarms_table(plan: dict[str, Any]) -> Any:
     from rich.table import Table
 
     table = Table(title="Alarms", title_justify="left")
-    table.add_column("alarm")
-    table.add_column("scope")
+    table.add_column("alarm", no_wrap=True)  # names are what a person searches for
+    table.add_column("scope", no_wrap=True)
     table.add_column("condition")
     for alarm in plan["alarms"]:
         table.add_row(alarm["alarm"], alarm["scope"], alarm["condition"])

@@ -227,3 +227,26 @@ def test_config_alarm_section_maps_to_catalog_settings() -> None:
     (expiry,) = catalog.alarms_for("web")
     assert (expiry.name, expiry.threshold) == ("example-pki-web-certificate-expiring", 21)
 
+
+def test_plan_lists_exactly_the_catalogs_alarms_and_rules(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+    from pathlib import Path
+
+    from cdk_pca.alarm_catalog import catalog_for_config
+    from cdk_pca.cli import main
+    from cdk_pca.config import load_config
+
+    config_path = Path(__file__).resolve().parents[2] / "pki.yaml"
+    assert main(["plan", "--config", str(config_path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["alarms"]
+
+    catalog = catalog_for_config(load_config(config_path))
+    expected = [a.name for a in catalog.alarms] + [r.name for r in catalog.event_rules]
+    assert [row["alarm"] for row in rows] == expected
+    assert rows[1] == {
+        "alarm": "example-pki-root-crl-not-generated",
+        "scope": "CA root",
+        "condition": "no CRLGenerated for 144 h (CRLs valid 7 days; missing data breaches)",
+    }
