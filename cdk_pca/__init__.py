@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "AcmMetricFactory": "cdk_pca.pca_metrics",
     "CaAlarmSettings": "cdk_pca.alarm_catalog",
     "build_alarm_catalog": "cdk_pca.alarm_catalog",
+    "CertificateLookup": "cdk_pca.certificate_lookup",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         OcspOptions,
         PrivateCertificateAuthority,
     )
+    from cdk_pca.certificate_lookup import CertificateLookup
     from cdk_pca.crl_bucket import CrlBucket
     from cdk_pca.crl_distribution import CrlDistribution
     from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring

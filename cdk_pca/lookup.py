@@ -400,8 +400,8 @@ def host_is_covered(hostname: str, name: str) -> bool:
 # --- the lookup ---------------------------------------------------------------------------------
 
 
-def make_acm_client(region_name: str | None = None) -> BaseClient:
-    """An ACM client that retries throttling with exponential backoff instead of failing."""
+def make_acm_client(region_name: str | None = None, *, session: Any = None) -> BaseClient:
+    """An ACM client (from `session`, else boto3's default) that retries throttling with backoff."""
     import boto3
     from botocore.config import Config
 
@@ -409,8 +409,12 @@ def make_acm_client(region_name: str | None = None) -> BaseClient:
     # jittered exponential backoff (adaptive mode would also rate-limit the client, stalling a
     # lookup of a handful of calls for seconds). Ten attempts ride out a burst of other callers.
     # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-    config = Config(retries={"mode": "standard", "max_attempts": 10})
-    return boto3.client("acm", region_name=region_name, config=config)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 10}, connect_timeout=10, read_timeout=30
+    )
+    factory = session if session is not None else boto3
+    client: BaseClient = factory.client("acm", region_name=region_name, config=config)
+    return client
 
 
 def _list_summaries(client: Any, filters: LookupFilters) -> Iterator[dict[str, Any]]:

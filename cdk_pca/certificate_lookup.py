@@ -1,0 +1,265 @@
+"""CertificateLookup: an existing ACM certificate, found by domain, host name or tags, for a stack.
+
+Two modes: `synth` takes an answer found before synthesis; `deploy` looks up at deploy time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from aws_cdk import (
+    Acknowledgment,
+    CustomResource,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_pca.lookup import CertificateMatch, LookupFilters, validate_lookup_arguments
+
+LookupMode = Literal["deploy", "synth"]
+LOOKUP_MODES: tuple[LookupMode, ...] = ("deploy", "synth")
+
+RESOURCE_TYPE = "Custom::CertificateLookup"
+PROVIDER_ID = "CertificateLookupProvider"
+HANDLER = "cdk_pca.runtime.lookup_handler.handler"
+
+# The package files the Lambda imports: the handler and the selection rules it shares with the CLI.
+_LAMBDA_FILES = ("lookup.py", "vocabulary.py", "runtime/__init__.py", "runtime/lookup_handler.py")
+
+
+class CertificateLookup(Construct):
+    """An ACM certificate found like Terraform's ``aws_acm_certificate`` data source, as values.
+
+    The filters are ``cdk_pca.lookup.find_certificate``'s (validated here, at synth time).
+
+    - ``mode="synth"``: ``match`` is the answer, found before synthesis (the app caches it in
+      cdk.context.json, see ``cdk_pca.lookup_cache``); the template holds plain strings.
+    - ``mode="deploy"``: a ``Custom::CertificateLookup`` resource runs the lookup when the stack is
+      deployed and the filters (or ``refresh_token``) changed; the values are ``Fn::GetAtt``
+      tokens. All lookups of a stack share one Lambda function.
+
+    :param match: the answer (``CertificateMatch`` or its ``to_dict()``); only with mode synth.
+    :param refresh_token: deploy mode: any string; change it to run the lookup again on the next
+        deploy (CloudFormation calls a custom resource only when its properties change).
+        @default none: the lookup runs when it is created and when its filters change.
+    :param log_retention: deploy mode: retention of the shared Lambda's logs. @default 3 months.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: str | None = None,
+        hostname: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        statuses: Iterable[str] | None = None,
+        types: Iterable[str] | None = None,
+        key_types: Iterable[str] | None = None,
+        most_recent: bool = False,
+        mode: LookupMode = "deploy",
+        match: CertificateMatch | Mapping[str, Any] | None = None,
+        refresh_token: str | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.filters: LookupFilters = _checked(
+            self,
+            lambda: validate_lookup_arguments(
+                domain=domain,
+                hostname=hostname,
+                tags=tags,
+                statuses=statuses,
+                types=types,
+                key_types=key_types,
+                most_recent=most_recent,
+            ),
+        )
+        if mode not in LOOKUP_MODES:
+            raise ValueError(f"{self.node.path}: mode {mode!r} is not one of {LOOKUP_MODES}")
+        self.mode: LookupMode = mode
+        self.match: CertificateMatch | None = None
+
+        if mode == "synth":
+            if match is None:
+                raise ValueError(
+                    f"{self.node.path}: mode 'synth' needs the match found before synthesis "
+                    "(cdk_pca.lookup_cache.resolve_certificate_lookup finds and caches it)"
+                )
+            if refresh_token is not None:
+                raise ValueError(
+                    f"{self.node.path}: refresh_token only applies to mode 'deploy'; in mode "
+                    "'synth' reset the cached answer (`cdk context --reset KEY`) instead"
+                )
+            self.match = _checked(
+                self,
+                lambda: (
+                    match
+                    if isinstance(match, CertificateMatch)
+                    else CertificateMatch.from_dict(match)
+                ),
+            )
+            self.certificate_arn: str = self.match.arn
+            self.domain_name: str = self.match.domain
+            self.status: str = self.match.status
+            self.key_algorithm: str = self.match.key_algorithm
+            self.not_after: str = self.match.not_after.isoformat() if self.match.not_after else ""
+        else:
+            if match is not None:
+                raise ValueError(
+                    f"{self.node.path}: match is only for mode 'synth'; mode 'deploy' looks the "
+                    "certificate up when the stack is deployed"
+                )
+            provider = _LookupProvider.of(self, log_retention)
+            properties: dict[str, Any] = {
+                "Filters": json.dumps(self.filters.to_dict(), sort_keys=True),
+            }
+            if refresh_token is not None:
+                properties["RefreshToken"] = refresh_token
+            self.resource = CustomResource(
+                self,
+                "Resource",
+                service_token=provider.function.function_arn,
+                resource_type=RESOURCE_TYPE,
+                properties=properties,
+            )
+            self.certificate_arn = self.resource.get_att_string("Arn")
+            self.domain_name = self.resource.get_att_string("DomainName")
+            self.status = self.resource.get_att_string("Status")
+            self.key_algorithm = self.resource.get_att_string("KeyAlgorithm")
+            self.not_after = self.resource.get_att_string("NotAfter")
+
+        self.certificate: acm.ICertificate = acm.Certificate.from_certificate_arn(
+            self, "Certificate", self.certificate_arn
+        )
+
+
+def _checked(scope: Construct, build: Any) -> Any:
+    """Run `build`, prefixing a ValueError with the construct path so it points at the tree."""
+    try:
+        return build()
+    except ValueError as exc:
+        raise ValueError(f"{scope.node.path}: {exc}") from exc
+
+
+class _LookupProvider(Construct):
+    """The Lambda function behind every Custom::CertificateLookup of a stack (one per stack)."""
+
+    @classmethod
+    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> _LookupProvider:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if isinstance(existing, _LookupProvider):
+            return existing
+        return cls(stack, PROVIDER_ID, log_retention=log_retention)
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        certificate_arns = stack.format_arn(
+            service="acm", resource="certificate", resource_name="*"
+        )
+        read_certificates = iam.PolicyDocument(
+            statements=[
+                # ListCertificates has no resource-level permissions: it only accepts "*".
+                # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscertificatemanager.html
+                iam.PolicyStatement(actions=["acm:ListCertificates"], resources=["*"]),
+                iam.PolicyStatement(
+                    actions=[
+                        "acm:DescribeCertificate",
+                        "acm:GetCertificate",
+                        "acm:ListTagsForCertificate",
+                    ],
+                    resources=[certificate_arns],
+                ),
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.log_group.log_group_arn],
+                ),
+            ]
+        )
+        # An inline policy (not AWSLambdaBasicExecutionRole) so the role can write to this log
+        # group only, and so the policy exists before the function first runs.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Reads ACM certificates for Custom::CertificateLookup (cdk-pca)",
+            inline_policies={"ReadCertificates": read_certificates},
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="acm:ListCertificates supports no resource-level permission; only '*'.",
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{_as_nag_renders(stack, certificate_arns)}]",
+                reason="The lookup may find any certificate of the account in this region; "
+                "read-only actions (Describe, Get, ListTags).",
+            ),
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Finds an ACM certificate for Custom::CertificateLookup (cdk-pca)",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(lambda_asset_directory()),
+            role=self.role,
+            timeout=Duration.minutes(2),
+            memory_size=256,
+            log_group=self.log_group,
+        )
+
+
+def _as_nag_renders(stack: Stack, value: str) -> str:
+    """A resource string as cdk-nag names it in a finding: pseudo parameters as `<AWS::Region>`."""
+    resolved = stack.resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    _, parts = resolved["Fn::Join"]
+    return "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+
+
+@functools.cache
+def lambda_asset_directory() -> str:
+    """A directory holding just the package files the Lambda needs, staged once per process.
+
+    The asset is built from the package's own files, so the Lambda and the CLI share one copy of
+    the selection rules; a stub `cdk_pca/__init__.py` keeps the asset's hash independent of the
+    library's exports. Lambda's Python runtime includes boto3, so nothing is bundled.
+    """
+    root = Path(tempfile.mkdtemp(prefix="cdk-pca-lookup-asset-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    package = root / "cdk_pca"
+    (package / "runtime").mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        '"""cdk_pca, as much of it as the certificate lookup Lambda needs."""\n'
+    )
+    source = Path(__file__).resolve().parent
+    for relative in _LAMBDA_FILES:
+        shutil.copyfile(source / relative, package / relative)
+    return str(root)
