@@ -15,6 +15,7 @@ import jsii
 from aws_cdk import (
     ArnFormat,
     CfnOutput,
+    Duration,
     IStableStringProducer,
     Lazy,
     RemovalPolicy,
@@ -31,6 +32,7 @@ from constructs import Construct
 
 from cdk_pca import vocabulary
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
+from cdk_pca.pca_metrics import PcaMetricFactory
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
@@ -314,6 +316,81 @@ class PrivateCertificateAuthority(Resource):
             metric_name=metric_name,
             dimensions_map={"PrivateCAArn": self.certificate_authority_arn_unactivated},
             **props,
+        )
+
+    def metric_crl_generated(
+        self,
+        *,
+        period: Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """CRLs this CA published (Sum; period, statistic and label may be overridden)."""
+        return PcaMetricFactory.crl_generated(
+            self.certificate_authority_arn_unactivated,
+            period=period,
+            statistic=statistic,
+            label=label,
+        )
+
+    def metric_misconfigured_crl_bucket(
+        self,
+        *,
+        period: Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """Failures to write the CRL to its bucket: any datapoint means clients get a stale CRL."""
+        return PcaMetricFactory.misconfigured_crl_bucket(
+            self.certificate_authority_arn_unactivated,
+            period=period,
+            statistic=statistic,
+            label=label,
+        )
+
+    def metric_issue_certificate_success(
+        self,
+        *,
+        period: Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """Successful IssueCertificate calls."""
+        return PcaMetricFactory.issue_certificate_success(
+            self.certificate_authority_arn_unactivated,
+            period=period,
+            statistic=statistic,
+            label=label,
+        )
+
+    def metric_issue_certificate_failure(
+        self,
+        *,
+        period: Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """Failed IssueCertificate calls."""
+        return PcaMetricFactory.issue_certificate_failure(
+            self.certificate_authority_arn_unactivated,
+            period=period,
+            statistic=statistic,
+            label=label,
+        )
+
+    def metric_issue_certificate_time(
+        self,
+        *,
+        period: Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """IssueCertificate latency."""
+        return PcaMetricFactory.issue_certificate_time(
+            self.certificate_authority_arn_unactivated,
+            period=period,
+            statistic=statistic,
+            label=label,
         )
 
     # ---------------------------------------------------------------------------- internals

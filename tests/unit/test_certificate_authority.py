@@ -461,3 +461,26 @@ def test_hierarchy_deeper_than_five_levels_is_rejected() -> None:
         parent = _sub(stack, f"Level{level}", parent, validity_days=1000 - level)
     with pytest.raises(ValueError, match="at most 5 levels"):
         _sub(stack, "Level6", parent, validity_days=10)
+
+
+def test_metric_helpers_carry_the_dimensions_aws_publishes(three_tier: Any) -> None:
+    _, cas = three_tier
+    issuing = cas["issuing"]
+    stack = issuing.stack
+    arn = stack.resolve(issuing.certificate_authority_arn_unactivated)
+    crl = issuing.metric_crl_generated()
+    assert (crl.namespace, crl.metric_name) == ("AWS/ACMPrivateCA", "CRLGenerated")
+    assert stack.resolve(crl.dimensions) == {"PrivateCAArn": arn}
+    bucket = issuing.metric_misconfigured_crl_bucket()
+    assert bucket.metric_name == "MisconfiguredCRLBucket"
+    for metric, name in (
+        (issuing.metric_issue_certificate_success(), "Success"),
+        (issuing.metric_issue_certificate_failure(), "Failure"),
+        (issuing.metric_issue_certificate_time(), "Time"),
+    ):
+        assert metric.metric_name == name
+        assert stack.resolve(metric.dimensions) == {
+            "PrivateCAArn": arn,
+            "Operation": "IssueCertificate",
+        }
+    assert issuing.metric_issue_certificate_failure(statistic="Maximum").statistic == "Maximum"
