@@ -79,6 +79,8 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
         _check_acm_renewals(ca, problems)
         _check_revocation(ca, problems)
     _check_tree(cas, by_name, problems)
+    _check_distinct_subjects(cas, problems)
+    _check_emails(_mapping(data.get("notifications")).get("emails"), problems)
     _check_alarms(_mapping(data.get("alarms")), by_name, problems)
     _check_lookups(data.get("lookups"), problems)
     return problems
@@ -340,6 +342,47 @@ def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigPr
                 "last CA of the hierarchy; use GENERAL_PURPOSE for a CA that signs CAs",
             )
         )
+
+
+def _check_distinct_subjects(cas: list[_Ca], problems: list[ConfigProblem]) -> None:
+    """Clients find a certificate's issuer by its name: two CAs with one name break chains."""
+    first: dict[tuple[tuple[str, str], ...], _Ca] = {}
+    for ca in cas:
+        subject = ca.raw.get("subject")
+        if not isinstance(subject, Mapping) or not isinstance(subject.get("common_name"), str):
+            continue
+        key = tuple(
+            sorted(
+                (str(k), str(v).upper() if k == "country" else str(v))
+                for k, v in subject.items()
+                if v is not None
+            )
+        )
+        if key in first:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("subject"),
+                    f"is the same as the subject of {first[key].name!r}: certificate chains are "
+                    "built by matching names, so every CA needs its own (change common_name)",
+                )
+            )
+        else:
+            first[key] = ca
+
+
+def _check_emails(emails: Any, problems: list[ConfigProblem]) -> None:
+    if not isinstance(emails, list | tuple):
+        return
+    seen: set[str] = set()
+    for index, email in enumerate(emails):
+        if isinstance(email, str):
+            if email.lower() in seen:
+                problems.append(
+                    ConfigProblem.at(
+                        ("notifications", "emails", index), f"{email!r} is listed twice"
+                    )
+                )
+            seen.add(email.lower())
 
 
 def _check_alarms(

@@ -114,6 +114,7 @@ def test_yaml_merge_keys_are_not_mistaken_for_duplicate_keys() -> None:
         " validity_days: 3650}\n"
         "  - <<: *root\n"
         "    name: issuing\n"
+        "    subject: {common_name: I}\n"
         "    type: SUBORDINATE\n"
         "    parent: root\n"
         "    validity_days: 365\n"

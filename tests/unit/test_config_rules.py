@@ -34,7 +34,11 @@ def _with_cas(*cas: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_duplicate_ca_names_are_rejected_on_the_second() -> None:
-    data = _with_cas(_ca("root", None), _ca("issuing", "root"), _ca("issuing", "root"))
+    data = _with_cas(
+        _ca("root", None),
+        _ca("issuing", "root"),
+        _ca("issuing", "root", subject={"common_name": "Second Issuing CA"}),
+    )
     problem = only_problem(data)
     assert problem.path == "certificate_authorities[2].name"
     assert "'issuing' is already the name of certificate_authorities[1]" in problem.message
@@ -312,3 +316,21 @@ def test_wildcard_hostname_is_rejected() -> None:
     problem = only_problem(data)
     assert problem.path == "lookups[0].hostname"
     assert "not a valid DNS name" in problem.message
+
+
+def test_two_cas_with_the_same_subject_are_rejected() -> None:
+    data = edit(
+        example(),
+        f"{CA1}.subject",
+        {"common_name": "Example Root CA", "country": "us", "organization": "Example Corp"},
+    )
+    problem = only_problem(data)
+    assert problem.path == f"{CA1}.subject"
+    assert "is the same as the subject of 'root'" in problem.message
+
+
+def test_email_listed_twice_is_rejected() -> None:
+    data = edit(example(), "notifications.emails", ["a@example.com", "A@example.com"])
+    problem = only_problem(data)
+    assert problem.path == "notifications.emails[1]"
+    assert "listed twice" in problem.message
