@@ -9,7 +9,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -18,11 +18,11 @@ from tests.lookup_certs import fake_aws_env, import_certificate, mocked_acm
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    responses: list[dict[str, Any]]
+    received: ClassVar[list[dict[str, Any]]]
 
     def do_PUT(self) -> None:
         length = int(self.headers["Content-Length"])
-        type(self).responses.append(
+        self.received.append(
             {
                 "content_type": self.headers.get("Content-Type"),
                 "body": json.loads(self.rfile.read(length)),
@@ -37,12 +37,13 @@ class _Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def cloudformation() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    recorder = type("Recorder", (_Recorder,), {"responses": []})
+    received: list[dict[str, Any]] = []
+    recorder = type("Recorder", (_Recorder,), {"received": received})
     server = HTTPServer(("127.0.0.1", 0), recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/response", recorder.responses
+        yield f"http://127.0.0.1:{server.server_port}/response", received
     finally:
         server.shutdown()
         server.server_close()

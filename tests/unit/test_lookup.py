@@ -421,6 +421,7 @@ def test_default_client_retries_throttling(monkeypatch: pytest.MonkeyPatch) -> N
             yield b""
 
     def answer(request: Any, **_: Any) -> AWSResponse:
+        body: dict[str, Any]
         sent.append(json.loads(request.body)["CertificateStatuses"][0])
         if len(sent) < 3:
             body = {"__type": "ThrottlingException", "message": "Rate exceeded"}
