@@ -461,10 +461,11 @@ class PrivateCertificateAuthority(Resource):
                     f"parent: {parent.node.id} is a SHORT_LIVED_CERTIFICATE CA, whose certificates "
                     "last at most 7 days; it cannot sign CA certificates"
                 )
-            if self.validity_days > parent.validity_days:
+            # Signed after its parent, so equal days would still end after the parent expires.
+            if self.validity_days >= parent.validity_days:
                 problems.append(
-                    f"validity_days: {self.validity_days} exceeds the parent's {parent.validity_days}; "
-                    "a CA cannot outlive its issuer"
+                    f"validity_days: {self.validity_days} must be less than the parent's "
+                    f"{parent.validity_days}: a CA cannot outlive its issuer"
                 )
             if parent.depth + 1 > vocabulary.MAX_HIERARCHY_DEPTH:
                 problems.append(

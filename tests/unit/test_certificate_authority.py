@@ -443,8 +443,10 @@ def test_subordinate_needs_exactly_one_parent() -> None:
 def test_child_cannot_outlive_its_parent() -> None:
     stack = new_stack()
     root = _root(stack, validity_days=365)
-    with pytest.raises(ValueError, match="validity_days: 400 exceeds the parent's 365"):
+    with pytest.raises(ValueError, match="validity_days: 400 must be less than the parent's 365"):
         _sub(stack, "IssuingCa", root, validity_days=400)
+    with pytest.raises(ValueError, match="validity_days: 365 must be less than the parent's 365"):
+        _sub(stack, "SameDaysCa", root, validity_days=365)
 
 
 def test_short_lived_ca_cannot_have_cas_below_it() -> None:
