@@ -79,6 +79,13 @@ def pem_text(path: Path) -> str:
     return "".join(cert.public_bytes(Encoding.PEM).decode("ascii") for cert in found)
 
 
+def not_after(pem: str) -> datetime.datetime:
+    """When the first certificate of a PEM text expires (aware, UTC)."""
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem.encode("ascii")).not_valid_after_utc
+
+
 def key_matches(certificate: x509.Certificate, key_algorithm: str) -> str | None:
     """Why the certificate's public key is not of `key_algorithm` (None when it is, or unknown)."""
     from cryptography.hazmat.primitives.asymmetric import ec, rsa

@@ -5,6 +5,7 @@ The stack is built from these (`config.certificate_authorities[0].crl.expiration
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from pydantic import (
 
 from cdk_pca import vocabulary
 from cdk_pca.config import certificates
-from cdk_pca.config.errors import ConfigError
+from cdk_pca.config.errors import ConfigError, ConfigProblem
 from cdk_pca.config.fields import (
     MAX_CA_NAME_LENGTH,
     MAX_VALIDITY_DAYS,
@@ -37,6 +38,7 @@ from cdk_pca.config.fields import (
     text,
     whole_number,
 )
+from cdk_pca.config.rules import check_rules
 
 CaName = Annotated[
     str,
@@ -301,13 +303,31 @@ class PkiConfig(_Model):
 
     @model_validator(mode="after")
     def _check_rules(self) -> PkiConfig:
-        # Imported here: rules imports this module's constants.
-        from cdk_pca.config.rules import check_rules
-
         problems = check_rules(self.model_dump(exclude_unset=True))
+        problems += self._children_outliving_imported_certificates()
         if problems:
             raise ConfigError(problems)
         return self
+
+    def _children_outliving_imported_certificates(self) -> list[ConfigProblem]:
+        """Phase 2: CAs below an imported certificate are signed now and must end before it."""
+        problems: list[ConfigProblem] = []
+        for ca in self.certificate_authorities:
+            if ca.certificate_pem is None:
+                continue
+            expires = certificates.not_after(ca.certificate_pem)
+            days_left = (expires - datetime.datetime.now(datetime.UTC)).days
+            for index, child in enumerate(self.certificate_authorities):
+                if child.parent == ca.name and child.validity_days >= days_left:
+                    problems.append(
+                        ConfigProblem.at(
+                            ("certificate_authorities", index, "validity_days"),
+                            f"{child.validity_days} days would outlive the imported certificate "
+                            f"of its parent {ca.name!r}, which expires on {expires:%Y-%m-%d} "
+                            f"({days_left} days from now); AWS Private CA rejects it at deploy",
+                        )
+                    )
+        return problems
 
     # --- the hierarchy, for the stack and the plan -------------------------------------------
 

@@ -308,6 +308,25 @@ def test_bad_phase2_certificate_file_is_rejected(
     assert fragment in problem.message
 
 
+def test_ca_below_an_imported_certificate_must_end_before_it(pem_dir: Path) -> None:
+    data = _phase2("ca.pem", "chain.pem")  # ca.pem ends about 3650 days from now
+    data["certificate_authorities"][0]["validity_days"] = 36500
+    child = {
+        "name": "leaf-ca",
+        "type": "SUBORDINATE",
+        "parent": "issuing",
+        "subject": {"common_name": "Leaf CA"},
+        "key_algorithm": "EC_prime256v1",
+        "validity_days": 3660,
+    }
+    data["certificate_authorities"].append(child)
+    problem = only_problem(data, base_dir=pem_dir)
+    assert problem.path == "certificate_authorities[1].validity_days"
+    assert "would outlive the imported certificate of its parent 'issuing'" in problem.message
+    child["validity_days"] = 3000
+    assert load(data, base_dir=pem_dir).ca_by_name("leaf-ca").validity_days == 3000
+
+
 def test_certificate_file_without_external_parent_is_rejected(pem_dir: Path) -> None:
     data = edit(example(), "certificate_authorities[1].certificate_file", "ca.pem")
     edit(data, "certificate_authorities[1].chain_file", "chain.pem")
