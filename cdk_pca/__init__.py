@@ -26,6 +26,9 @@ _EXPORTS: dict[str, str] = {
     "CaAlarmSettings": "cdk_pca.alarm_catalog",
     "build_alarm_catalog": "cdk_pca.alarm_catalog",
     "CertificateLookup": "cdk_pca.certificate_lookup",
+    "load_config": "cdk_pca.config",
+    "PkiConfig": "cdk_pca.config",
+    "ConfigError": "cdk_pca.config",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
         PrivateCertificateAuthority,
     )
     from cdk_pca.certificate_lookup import CertificateLookup
+    from cdk_pca.config import ConfigError, PkiConfig, load_config
     from cdk_pca.crl_bucket import CrlBucket
     from cdk_pca.crl_distribution import CrlDistribution
     from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
