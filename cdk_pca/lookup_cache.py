@@ -39,6 +39,10 @@ from cdk_pca.lookup import (
 
 CONTEXT_KEY_PREFIX = "cdk-pca:lookup"
 CONTEXT_FILE = Path("cdk.context.json")
+# Deploy-mode lookups run again when this context value changes (`cdk deploy -c
+# cdk-pca:lookup-refresh=$(date +%F)`): CloudFormation calls a custom resource only when its
+# properties change, and a per-synth nonce would make every template, and snapshot, differ.
+REFRESH_CONTEXT_KEY = "cdk-pca:lookup-refresh"
 
 
 class LookupCacheError(Exception):
@@ -113,7 +117,12 @@ def resolve_certificate_lookup(
     if cached is not None:
         return _cached_match(cached, key, label)
 
-    found = find_certificate_with(filters, client=make_acm_client(region, session=session))
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        found = find_certificate_with(filters, client=make_acm_client(region, session=session))
+    except (BotoCoreError, ClientError) as exc:
+        raise LookupCacheError(f"{label}: the lookup failed ({exc})") from exc
     # The PEM bodies stay out of the cache (the construct needs none of them), so a cached synth
     # and the synth that found the certificate hand the construct the same answer.
     answer = found.to_dict(include_pem=False)

@@ -6,7 +6,7 @@ couples through exports. Construct IDs here fix logical IDs: renaming one replac
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
@@ -20,6 +20,9 @@ from cdk_pca.certificate_authority import (
 from cdk_pca.config import PkiConfig
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
+
+if TYPE_CHECKING:
+    from cdk_pca.certificate_lookup import CertificateLookup
 
 
 def ca_construct_id(ca_name: str) -> str:
@@ -64,6 +67,8 @@ class PkiStack(Stack):
             self.certificate_authorities[ca_config.name] = self._add_certificate_authority(
                 ca_config
             )
+
+        self.certificate_lookups: dict[str, CertificateLookup] = self._add_lookups()
 
     def _add_certificate_authority(self, ca_config: Any) -> PrivateCertificateAuthority:
         crl_config = ca_config.crl
@@ -117,3 +122,72 @@ class PkiStack(Stack):
             value=ca.certificate_authority_arn,
         )
         return ca
+
+    # --- certificate lookups (config `lookups:`) ----------------------------------------------
+
+    def _add_lookups(self) -> dict[str, CertificateLookup]:
+        """One CertificateLookup per `lookups:` entry, by name.
+
+        Mode synth: the answer comes from cdk.context.json, or is looked up now with the
+        caller's credentials and saved there (cdk_pca.lookup_cache). Mode deploy: a custom
+        resource looks it up at deploy time, again whenever `-c cdk-pca:lookup-refresh=...`
+        changes. Lookup problems surface as ValueError naming the entry, like config errors.
+        """
+        lookups: dict[str, CertificateLookup] = {}
+        if not self.config.lookups:
+            return lookups
+        # Imported only when used: the Lambda-backed construct costs most of a second to import,
+        # and the default pki.yaml has no lookups (DESIGN.md synth budget).
+        from cdk_pca.certificate_lookup import CertificateLookup, LookupMode
+        from cdk_pca.lookup import CertificateLookupError, validate_lookup_arguments
+        from cdk_pca.lookup_cache import (
+            REFRESH_CONTEXT_KEY,
+            LookupCacheError,
+            resolve_certificate_lookup,
+        )
+
+        refresh = self.node.try_get_context(REFRESH_CONTEXT_KEY)
+        for index, entry in enumerate(self.config.lookups):
+            label = f"lookups[{index}] ({entry.name})"
+            filters: dict[str, Any] = {
+                "domain": entry.domain,
+                "hostname": entry.hostname,
+                "tags": dict(entry.tags),
+                "statuses": entry.statuses,
+                "types": entry.types,
+                "key_types": entry.key_types,
+                "most_recent": entry.most_recent,
+            }
+            match = None
+            try:
+                if entry.mode == "synth":
+                    match = resolve_certificate_lookup(
+                        self,
+                        filters=validate_lookup_arguments(**filters),
+                        account=self.account,
+                        region=self.region,
+                        label=label,
+                    )
+            except LookupCacheError as exc:
+                raise ValueError(str(exc)) from exc
+            except CertificateLookupError as exc:
+                raise ValueError(f"{label}: {exc}") from exc
+            construct_id = "".join(part.capitalize() for part in entry.name.split("-")) + "Lookup"
+            lookup = CertificateLookup(
+                self,
+                construct_id,
+                **filters,
+                mode=cast(LookupMode, entry.mode),
+                match=match,
+                refresh_token=str(refresh)
+                if refresh is not None and entry.mode == "deploy"
+                else None,
+            )
+            CfnOutput(
+                self,
+                f"{construct_id}CertificateArn",
+                description=f"ARN of the certificate lookup {entry.name} found ({entry.mode} time)",
+                value=lookup.certificate_arn,
+            )
+            lookups[entry.name] = lookup
+        return lookups
