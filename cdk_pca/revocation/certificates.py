@@ -11,7 +11,6 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 _PEM_CERTIFICATE = re.compile(
@@ -52,6 +51,9 @@ def parse_certificates(data: bytes) -> list[x509.Certificate]:
 
 
 def _pkcs7(data: bytes, *, pem: bool) -> list[x509.Certificate]:
+    # Only AIA caIssuers answers are PKCS#7; importing it lazily keeps `status` start-up lean.
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
     try:
         loader = pkcs7.load_pem_pkcs7_certificates if pem else pkcs7.load_der_pkcs7_certificates
         certificates = loader(data)

@@ -11,12 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 
+from cdk_pca.revocation import signatures
 from cdk_pca.revocation.certificates import describe_name, is_issued_by
 from cdk_pca.revocation.fetch import FetchError, fetch
 from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult
@@ -40,21 +41,10 @@ def subject_public_key_bits(certificate: x509.Certificate) -> bytes:
     spki = certificate.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    _, body = _der_element(spki, 0)  # SubjectPublicKeyInfo SEQUENCE
-    algorithm_end, _ = _der_element(spki, body)  # AlgorithmIdentifier
-    _, bits = _der_element(spki, algorithm_end)  # BIT STRING
+    _, body = signatures.der_element(spki, 0)  # SubjectPublicKeyInfo SEQUENCE
+    algorithm_end, _ = signatures.der_element(spki, body)  # AlgorithmIdentifier
+    _, bits = signatures.der_element(spki, algorithm_end)  # BIT STRING
     return spki[bits + 1 :]  # first content octet: number of unused bits (0 for keys)
-
-
-def _der_element(der: bytes, offset: int) -> tuple[int, int]:
-    """(end of the element at `offset`, start of its content) for short- and long-form lengths."""
-    length = der[offset + 1]
-    content = offset + 2
-    if length & 0x80:
-        octets = length & 0x7F
-        length = int.from_bytes(der[content : content + octets], "big")
-        content += octets
-    return content + length, content
 
 
 def cert_id(issuer: x509.Certificate, serial: int, algorithm: hashes.HashAlgorithm) -> CertId:
@@ -237,25 +227,19 @@ def _answer_for(
 
 
 def _signature_valid(response: ocsp.OCSPResponse, signer: x509.Certificate) -> bool:
-    key = signer.public_key()
-    signature = response.signature
-    data = response.tbs_response_bytes
-    algorithm = response.signature_hash_algorithm
     try:
-        if isinstance(key, rsa.RSAPublicKey) and algorithm is not None:
-            if response.signature_algorithm_oid == SignatureAlgorithmOID.RSASSA_PSS:
-                pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=padding.PSS.AUTO)
-                key.verify(signature, data, pss, algorithm)
-            else:
-                key.verify(signature, data, padding.PKCS1v15(), algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm is not None:
-            key.verify(signature, data, ec.ECDSA(algorithm))
-        elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-            key.verify(signature, data)
-        elif isinstance(key, dsa.DSAPublicKey) and algorithm is not None:
-            key.verify(signature, data, algorithm)
-        else:
-            return False
-    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        algorithm = response.signature_hash_algorithm
+    except UnsupportedAlgorithm:
         return False
-    return True
+    parameters = None
+    if response.signature_algorithm_oid == SignatureAlgorithmOID.RSASSA_PSS and algorithm:
+        # OCSPResponse does not expose the PSS parameters; MGF1 with the same hash and any salt
+        # length is what RFC 4055 profiles use.
+        parameters = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=padding.PSS.AUTO)
+    return signatures.verify(
+        signer.public_key(),
+        response.signature,
+        response.tbs_response_bytes,
+        algorithm,
+        parameters,
+    )
