@@ -6,7 +6,7 @@ What to alarm on comes from `cdk_pca.alarm_catalog`, how to read a metric from `
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import jsii
 from aws_cdk import ArnFormat, Duration, Stack
@@ -39,6 +39,13 @@ class MonitoredCa(CaAlarmSettings):
     """A CA to monitor: its alarm settings plus the CA itself (any ICertificateAuthority)."""
 
     certificate_authority: acmpca.ICertificateAuthority
+
+    @classmethod
+    def from_settings(
+        cls, settings: CaAlarmSettings, certificate_authority: acmpca.ICertificateAuthority
+    ) -> MonitoredCa:
+        """The CA `settings` describe (e.g. from `alarm_catalog.ca_alarm_settings_for_config`)."""
+        return cls(certificate_authority=certificate_authority, **asdict(settings))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from cdk_pca.alarm_catalog import ca_alarm_settings_for_config
 from cdk_pca.certificate_authority import (
     CaSubject,
     CrlOptions,
@@ -20,6 +21,7 @@ from cdk_pca.certificate_authority import (
 from cdk_pca.config import PkiConfig
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
+from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
 
 if TYPE_CHECKING:
     from cdk_pca.certificate_lookup import CertificateLookup
@@ -69,6 +71,30 @@ class PkiStack(Stack):
             )
 
         self.certificate_lookups: dict[str, CertificateLookup] = self._add_lookups()
+
+        self.monitoring = self._add_monitoring()
+
+    # --- monitoring (cdk_pca.monitoring) ---------------------------------------------------------
+    def _add_monitoring(self) -> PkiMonitoring:
+        """Alarms, event rules and dashboard for every CA and every certificate the stack knows."""
+        config = self.config
+        return PkiMonitoring(
+            self,
+            "Monitoring",
+            pki_name=config.name,
+            certificate_authorities=[
+                MonitoredCa.from_settings(settings, self.certificate_authorities[settings.name])
+                for settings in ca_alarm_settings_for_config(config)
+            ],
+            certificates=[
+                MonitoredCertificate(name, lookup.certificate_arn)
+                for name, lookup in self.certificate_lookups.items()
+            ],
+            emails=list(config.notifications.emails),
+            days_to_expiry=config.alarms.days_to_expiry,
+        )
+
+    # --- end of monitoring -----------------------------------------------------------------------
 
     def _add_certificate_authority(self, ca_config: Any) -> PrivateCertificateAuthority:
         crl_config = ca_config.crl
