@@ -227,19 +227,23 @@ def _answer_for(
 
 
 def _signature_valid(response: ocsp.OCSPResponse, signer: x509.Certificate) -> bool:
+    key = signer.public_key()
+    if response.signature_algorithm_oid == SignatureAlgorithmOID.RSASSA_PSS:
+        # cryptography 50 reads neither the hash nor the MGF of an OCSP response's RSASSA-PSS
+        # parameters, so try the SHA-2 hashes with MGF1 of the same hash (RFC 4055 profiles);
+        # SHA-1 is left out on purpose.
+        return any(
+            signatures.verify(
+                key,
+                response.signature,
+                response.tbs_response_bytes,
+                algorithm,
+                padding.PSS(mgf=padding.MGF1(algorithm), salt_length=padding.PSS.AUTO),
+            )
+            for algorithm in (hashes.SHA256(), hashes.SHA384(), hashes.SHA512())
+        )
     try:
         algorithm = response.signature_hash_algorithm
     except UnsupportedAlgorithm:
         return False
-    parameters = None
-    if response.signature_algorithm_oid == SignatureAlgorithmOID.RSASSA_PSS and algorithm:
-        # OCSPResponse does not expose the PSS parameters; MGF1 with the same hash and any salt
-        # length is what RFC 4055 profiles use.
-        parameters = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=padding.PSS.AUTO)
-    return signatures.verify(
-        signer.public_key(),
-        response.signature,
-        response.tbs_response_bytes,
-        algorithm,
-        parameters,
-    )
+    return signatures.verify(key, response.signature, response.tbs_response_bytes, algorithm)

@@ -161,7 +161,10 @@ class OpenSslCa:
     issued: list[IssuedCertificate] = field(default_factory=list)
 
     @classmethod
-    def create(cls, directory: Path, name: str = "Test Issuing CA") -> OpenSslCa:
+    def create(
+        cls, directory: Path, name: str = "Test Issuing CA", *, key: str = "ec"
+    ) -> OpenSslCa:
+        """A self-signed CA; `key` "ec" (P-256) or "rsa" (2048 bits)."""
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "issued").mkdir(exist_ok=True)
         (directory / "index.txt").write_text("")
@@ -170,8 +173,13 @@ class OpenSslCa:
         (directory / "serial").write_text(secrets.token_hex(16).upper() + "\n")
         (directory / "crlnumber").write_text("01\n")
         (directory / "ca.cnf").write_text(_CA_CONFIG.format(dir=directory))
+        key_options = (
+            ["-newkey", "rsa:2048"]
+            if key == "rsa"
+            else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        )
         run_openssl(
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "req", "-x509", *key_options, "-nodes",
             "-keyout", str(directory / "ca.key"), "-out", str(directory / "ca.pem"),
             "-subj", f"/CN={name}", "-days", "30",
             "-addext", "basicConstraints=critical,CA:TRUE",
@@ -247,12 +255,13 @@ class OpenSslCa:
             args += ["-crl_reason", reason]
         run_openssl(*args)
 
-    def crl_der(self, *, hours: int = 24) -> bytes:
+    def crl_der(self, *, hours: int = 24, sigopts: tuple[str, ...] = ()) -> bytes:
         """`openssl ca -gencrl`, converted to DER as PCA and RFC 5280 publish it."""
         pem_path = self.directory / "crl.pem"
         run_openssl(
             "ca", "-batch", "-config", str(self.directory / "ca.cnf"), "-gencrl",
             "-crlhours", str(hours), "-out", str(pem_path),
+            *(arg for option in sigopts for arg in ("-sigopt", option)),
         )  # fmt: skip
         der_path = self.directory / "crl.der"
         run_openssl("crl", "-in", str(pem_path), "-outform", "DER", "-out", str(der_path))

@@ -223,3 +223,65 @@ def test_answers_beyond_the_size_bound_are_refused(http: RevocationHttpServer) -
 def test_non_http_urls_are_not_fetched() -> None:
     with pytest.raises(FetchError, match="only http and https"):
         fetch("file:///etc/passwd")
+
+
+def test_tampered_crl_entry_breaks_the_signature(ca: OpenSslCa, http: RevocationHttpServer) -> None:
+    leaf = ca.issue("leaf.example", crl_urls=(http.url("/ca.crl"),))
+    other_serial = leaf.serial + 1
+    der = bytearray(
+        ca.crl_with_times(
+            last_update=now() - timedelta(hours=1),
+            next_update=now() + timedelta(hours=1),
+            revoked={other_serial: now() - timedelta(hours=1)},
+        )
+    )
+    encoded = other_serial.to_bytes((other_serial.bit_length() + 8) // 8, "big")
+    where = bytes(der).index(encoded)
+    # Turn the listed serial into the leaf's: a forged "good" becomes a forged "revoked".
+    der[where : where + len(encoded)] = leaf.serial.to_bytes(len(encoded), "big")
+    http.serve("/ca.crl", bytes(der))
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.crl.status == "unknown"
+    assert "signature does not verify" in (report.crl.error or "")
+
+
+def test_pem_crl_is_read_too(ca: OpenSslCa, http: RevocationHttpServer) -> None:
+    leaf = ca.issue("leaf.example", crl_urls=(http.url("/ca.crl"),))
+    ca.revoke(leaf, "cessationOfOperation")
+    ca.crl_der()
+    http.serve("/ca.crl", (ca.directory / "crl.pem").read_bytes())
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.crl.status == "revoked"
+    assert report.crl.reason == "cessationOfOperation"
+
+
+@pytest.mark.parametrize(
+    "sigopts",
+    [(), ("rsa_padding_mode:pss", "rsa_pss_saltlen:32")],
+    ids=["pkcs1v15", "pss"],
+)
+def test_rsa_ca_signatures_verify_with_pkcs1_and_pss(
+    tmp_path: Path, http: RevocationHttpServer, sigopts: tuple[str, ...]
+) -> None:
+    from tests.integration.openssl_pki import OcspResponder, closed_port
+
+    rsa_ca = OpenSslCa.create(tmp_path / "rsa", key="rsa")
+    port = closed_port()
+    leaf = rsa_ca.issue(
+        "rsa.example", ocsp_url=f"http://127.0.0.1:{port}/", crl_urls=(http.url("/ca.crl"),)
+    )
+    rsa_ca.revoke(leaf, "superseded")
+    http.serve("/ca.crl", rsa_ca.crl_der(sigopts=sigopts))
+    extra = tuple(arg for option in sigopts for arg in ("-rsigopt", option))
+    responder = OcspResponder(rsa_ca, port, extra_args=extra)
+    try:
+        report = check_status(leaf.certificate, rsa_ca.certificate)
+    finally:
+        responder.close()
+
+    assert report.crl.status == "revoked", report.crl.error
+    assert report.ocsp.status == "revoked", report.ocsp.error
