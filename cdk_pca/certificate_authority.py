@@ -81,7 +81,8 @@ class CrlOptions:
         CloudFront domain when none is given).
     :param partitioned: PARTITIONED CRLs (for CAs issuing more than ~1M certificates).
     :param custom_path: object path in the bucket instead of ``crl/``.
-    :param omit_extension: leave the CDP extension out of issued certificates.
+    :param omit_extension: leave the CDP extension out of issued certificates (clients learn the
+        CRL's address some other way). AWS refuses it together with ``custom_cname``.
     """
 
     enabled: bool = True
@@ -483,6 +484,12 @@ class PrivateCertificateAuthority(Resource):
                 )
             if crl.custom_cname is not None:
                 _check_host_name(problems, "crl.custom_cname", crl.custom_cname)
+            if crl.omit_extension and crl.custom_cname is not None:
+                # https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlDistributionPointExtensionConfiguration.html
+                problems.append(
+                    "crl.omit_extension: cannot be combined with crl.custom_cname; AWS Private CA "
+                    "refuses OmitExtension when a custom CNAME is set"
+                )
             if crl.custom_path is not None and not _CUSTOM_PATH.match(crl.custom_path):
                 problems.append(
                     f"crl.custom_path: {crl.custom_path!r} is not a valid object path "

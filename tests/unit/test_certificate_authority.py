@@ -265,7 +265,6 @@ def test_options_reach_the_template() -> None:
         usage_mode="SHORT_LIVED_CERTIFICATE",
         key_storage_security_standard="FIPS_140_2_LEVEL_2_OR_HIGHER",
         crl=CrlOptions(
-            custom_cname="crl.example.com",
             partitioned=True,
             custom_path="pki/crls",
             omit_extension=True,
@@ -422,6 +421,19 @@ def test_crl_options_are_checked() -> None:
     assert "crl.expiration_days: 5001 is out of range; allowed 1..5000" in text
     assert "crl.custom_cname: 'https://crl.example.com/x' must be a bare host name" in text
     assert "crl.custom_path: 'a//b'" in text
+
+
+def test_omit_extension_refuses_a_custom_cname() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    with pytest.raises(
+        ValueError, match="crl.omit_extension: cannot be combined with crl.custom_cname"
+    ):
+        _root(
+            stack,
+            crl=CrlOptions(custom_cname="crl.example.com", omit_extension=True),
+            crl_bucket=bucket,
+        )
 
 
 def test_every_problem_is_reported_at_once() -> None:
