@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cdk_pca.cli.errors import CliError
+from cdk_pca.vocabulary import REVOCATION_REASONS
 
 if TYPE_CHECKING:
     from cdk_pca.revocation.result import MethodResult
@@ -135,7 +136,10 @@ def _register_revoke(subparsers: Any) -> None:
     which.add_argument("--serial", metavar="HEX", help="serial in hex (colons, 0x optional)")
     which.add_argument("--cert", metavar="FILE", help="the certificate, PEM or DER")
     revoke.add_argument(
-        "--reason", required=True, metavar="REASON", help="one of: " + ", ".join(_REASONS)
+        "--reason",
+        required=True,
+        metavar="REASON",
+        help="one of: " + ", ".join(REVOCATION_REASONS),
     )
     revoke.add_argument(
         "--wait", action="store_true", help="poll CRL and OCSP until both show the revocation"
@@ -149,19 +153,6 @@ def _register_revoke(subparsers: Any) -> None:
     )
     revoke.add_argument("--json", action="store_true", help="print one JSON object")
     revoke.set_defaults(handler=run_revoke)
-
-
-# The RevokeCertificate reasons, spelled here so that --help needs no import of the vocabulary.
-_REASONS = (
-    "UNSPECIFIED",
-    "KEY_COMPROMISE",
-    "CERTIFICATE_AUTHORITY_COMPROMISE",
-    "AFFILIATION_CHANGED",
-    "SUPERSEDED",
-    "CESSATION_OF_OPERATION",
-    "PRIVILEGE_WITHDRAWN",
-    "A_A_COMPROMISE",
-)
 
 
 def run_revoke(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -17,6 +18,7 @@ _PEM_CERTIFICATE = re.compile(
     rb"-----BEGIN CERTIFICATE-----\s.+?\s-----END CERTIFICATE-----", re.DOTALL
 )
 _HEX_SERIAL = re.compile(r"[0-9a-f]+")
+_Extension = TypeVar("_Extension", bound=x509.ExtensionType)
 # RFC 5280 4.1.2.2: serials are at most 20 octets; AWS caps CertificateSerial at 128 characters.
 MAX_SERIAL_OCTETS = 20
 
@@ -130,13 +132,7 @@ class RevocationPointers:
 def revocation_pointers(certificate: x509.Certificate) -> RevocationPointers:
     """OCSP responders and CA issuers (AIA) and CRL distribution points, http(s) only."""
     pointers = RevocationPointers()
-    try:
-        aia = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except x509.ExtensionNotFound:
-        aia = None
-    except ValueError as exc:
-        pointers.notes.append(f"unreadable Authority Information Access extension: {exc}")
-        aia = None
+    aia = _extension(certificate, x509.AuthorityInformationAccess, pointers.notes)
     for description in aia or ():
         location = description.access_location
         if not isinstance(location, x509.UniformResourceIdentifier):
@@ -145,15 +141,7 @@ def revocation_pointers(certificate: x509.Certificate) -> RevocationPointers:
             _add_url(location.value, pointers.ocsp_urls, pointers.notes, "OCSP responder")
         elif description.access_method == AuthorityInformationAccessOID.CA_ISSUERS:
             _add_url(location.value, pointers.ca_issuer_urls, pointers.notes, "CA issuers")
-    try:
-        distribution_points = certificate.extensions.get_extension_for_class(
-            x509.CRLDistributionPoints
-        ).value
-    except x509.ExtensionNotFound:
-        distribution_points = None
-    except ValueError as exc:
-        pointers.notes.append(f"unreadable CRL Distribution Points extension: {exc}")
-        distribution_points = None
+    distribution_points = _extension(certificate, x509.CRLDistributionPoints, pointers.notes)
     for point in distribution_points or ():
         if point.crl_issuer:
             pointers.notes.append("indirect CRL (cRLIssuer) distribution point skipped")
@@ -162,6 +150,19 @@ def revocation_pointers(certificate: x509.Certificate) -> RevocationPointers:
             if isinstance(name, x509.UniformResourceIdentifier):
                 _add_url(name.value, pointers.crl_urls, pointers.notes, "CRL distribution point")
     return pointers
+
+
+def _extension(
+    certificate: x509.Certificate, kind: type[_Extension], notes: list[str]
+) -> _Extension | None:
+    """The extension's value, None when absent or unreadable (with a note saying which)."""
+    try:
+        return certificate.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError as exc:
+        notes.append(f"unreadable {kind.__name__} extension: {exc}")
+        return None
 
 
 def _add_url(url: str, into: list[str], notes: list[str], what: str) -> None:

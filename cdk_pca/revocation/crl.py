@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 
 from cdk_pca.revocation import signatures
 from cdk_pca.revocation.certificates import describe_name
-from cdk_pca.revocation.fetch import FetchError, fetch
-from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult
+from cdk_pca.revocation.fetch import fetch
+from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer
 
 # A CRL dated slightly ahead of our clock comes from a publisher whose clock runs a little fast;
 # more than this is a CRL we cannot place in time.
@@ -31,21 +31,15 @@ def check_crl(
     timeout: float | None = None,
 ) -> MethodResult:
     """Ask each distribution point in turn; the first that answers decides."""
-    if not urls:
-        return MethodResult(
-            method="crl",
-            status=UNKNOWN,
-            error="the certificate names no http CRL distribution point",
-        )
-    errors: list[str] = []
-    for url in urls:
-        try:
-            fetched = fetch(url, accept="application/pkix-crl, */*", timeout=timeout)
-        except FetchError as exc:
-            errors.append(str(exc))
-            continue
-        return evaluate_crl(fetched.body, url=url, serial=serial, issuer=issuer, now=now)
-    return MethodResult(method="crl", status=UNKNOWN, url=urls[0], error="; ".join(errors))
+    return first_answer(
+        "crl",
+        urls,
+        missing="the certificate names no http CRL distribution point",
+        ask=lambda url: fetch(url, accept="application/pkix-crl, */*", timeout=timeout).body,
+        evaluate=lambda body, url: evaluate_crl(
+            body, url=url, serial=serial, issuer=issuer, now=now
+        ),
+    )
 
 
 def load_crl(data: bytes) -> tuple[x509.CertificateRevocationList, bytes]:

@@ -19,8 +19,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 
 from cdk_pca.revocation import signatures
 from cdk_pca.revocation.certificates import describe_name, is_issued_by
-from cdk_pca.revocation.fetch import FetchError, fetch
-from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult
+from cdk_pca.revocation.fetch import fetch
+from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer
 
 CLOCK_SKEW = timedelta(minutes=5)
 NONCE_BYTES = 16
@@ -84,29 +84,25 @@ def check_ocsp(
     timeout: float | None = None,
 ) -> MethodResult:
     """POST a request to each responder in turn; the first that answers decides."""
-    if not urls:
-        return MethodResult(
-            method="ocsp", status=UNKNOWN, error="the certificate names no http OCSP responder"
-        )
     nonce = os.urandom(NONCE_BYTES)
     request = build_request(issuer, serial, nonce)
-    errors: list[str] = []
-    for url in urls:
-        try:
-            fetched = fetch(
+    return first_answer(
+        "ocsp",
+        urls,
+        missing="the certificate names no http OCSP responder",
+        ask=lambda url: (
+            fetch(
                 url,
                 data=request,
                 content_type="application/ocsp-request",
                 accept="application/ocsp-response",
                 timeout=timeout,
-            )
-        except FetchError as exc:
-            errors.append(str(exc))
-            continue
-        return evaluate_response(
-            fetched.body, url=url, serial=serial, issuer=issuer, nonce=nonce, now=now
-        )
-    return MethodResult(method="ocsp", status=UNKNOWN, url=urls[0], error="; ".join(errors))
+            ).body
+        ),
+        evaluate=lambda body, url: evaluate_response(
+            body, url=url, serial=serial, issuer=issuer, nonce=nonce, now=now
+        ),
+    )
 
 
 def evaluate_response(

@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
+
+from cdk_pca.revocation.fetch import FetchError
 
 Status = Literal["good", "revoked", "unknown"]
 GOOD: Status = "good"
@@ -63,6 +66,29 @@ def combine(results: list[MethodResult]) -> Status:
     if answered and all(result.status == GOOD for result in answered):
         return GOOD
     return UNKNOWN
+
+
+def first_answer(
+    method: Literal["ocsp", "crl"],
+    urls: list[str],
+    *,
+    missing: str,
+    ask: Callable[[str], bytes],
+    evaluate: Callable[[bytes, str], MethodResult],
+) -> MethodResult:
+    """Ask each URL in turn (`ask` raises FetchError when nothing comes back); the first answer
+    decides, whatever it says. Unknown and not answered when no URL answers, or there is none."""
+    if not urls:
+        return MethodResult(method=method, status=UNKNOWN, error=missing)
+    errors: list[str] = []
+    for url in urls:
+        try:
+            body = ask(url)
+        except FetchError as exc:
+            errors.append(str(exc))
+            continue
+        return evaluate(body, url)
+    return MethodResult(method=method, status=UNKNOWN, url=urls[0], error="; ".join(errors))
 
 
 def _iso(moment: datetime | None) -> str | None:

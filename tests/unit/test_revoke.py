@@ -14,7 +14,6 @@ from botocore.stub import Stubber
 from cdk_pca.cli import main
 from cdk_pca.cli import revocation as cli_revocation
 from cdk_pca.revocation.certificates import CertificateInputError, colon_hex_serial, parse_serial
-from cdk_pca.vocabulary import REVOCATION_REASONS
 from tests.integration.openssl_pki import MemoryCa, pem
 
 REGION = "eu-west-1"
@@ -401,10 +400,6 @@ def test_two_ways_of_naming_the_certificate_is_a_usage_error(
 
     assert code == 2
     assert "not allowed with argument" in err
-
-
-def test_cli_reason_list_matches_the_vocabulary() -> None:
-    assert cli_revocation._REASONS == REVOCATION_REASONS
 
 
 def test_colon_hex_round_trips_through_parse_serial() -> None:
