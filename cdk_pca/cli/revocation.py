@@ -47,14 +47,23 @@ def register(subparsers: Any) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from cdk_pca.revocation.certificates import CertificateInputError, load_certificate_file
+    from cdk_pca.revocation.certificates import (
+        CertificateInputError,
+        is_issued_by,
+        load_certificate_file,
+        load_certificates_file,
+    )
     from cdk_pca.revocation.status import check_status
 
     try:
         certificate = load_certificate_file(args.cert, what="--cert")
-        issuer = load_certificate_file(args.issuer, what="--issuer") if args.issuer else None
+        candidates = load_certificates_file(args.issuer, what="--issuer") if args.issuer else []
     except CertificateInputError as exc:
         raise CliError(str(exc)) from None
+    # --issuer may be a chain file: use the certificate in it that signed --cert.
+    issuer = next((c for c in candidates if is_issued_by(certificate, c)), None)
+    if issuer is None and candidates:
+        issuer = candidates[0]
     report = check_status(certificate, issuer)
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")

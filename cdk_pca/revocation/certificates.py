@@ -68,6 +68,13 @@ def _pkcs7(data: bytes, *, pem: bool) -> list[x509.Certificate]:
 
 def load_certificate_file(path: str | Path, *, what: str = "certificate") -> x509.Certificate:
     """The first certificate in a PEM or DER file, with a one-line error naming the file."""
+    return load_certificates_file(path, what=what)[0]
+
+
+def load_certificates_file(
+    path: str | Path, *, what: str = "certificate"
+) -> list[x509.Certificate]:
+    """Every certificate in a PEM (bundle), DER or PKCS#7 file; a one-line error naming it."""
     file = Path(path)
     try:
         data = file.read_bytes()
@@ -80,7 +87,7 @@ def load_certificate_file(path: str | Path, *, what: str = "certificate") -> x50
             f"cannot read {what} file {str(file)!r}: {exc.strerror}"
         ) from None
     try:
-        return parse_certificates(data)[0]
+        return parse_certificates(data)
     except CertificateInputError as exc:
         raise CertificateInputError(f"{what} file {str(file)!r}: {exc}") from None
 

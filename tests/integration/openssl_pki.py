@@ -115,6 +115,40 @@ class SilentListener:
         self._socket.close()
 
 
+class EndlessStream:
+    """Answers every connection with HTTP headers and no Content-Length, then bytes forever."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(4)
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/huge.crl"
+        self._stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                try:
+                    connection.recv(65536)
+                    connection.sendall(
+                        b"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n\r\n"
+                    )
+                    chunk = b"\x00" * 65536
+                    while not self._stopped.is_set():
+                        connection.sendall(chunk)
+                except OSError:
+                    continue
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._socket.close()
+
+
 # --- The CA ------------------------------------------------------------------------------------
 
 _CA_CONFIG = """\

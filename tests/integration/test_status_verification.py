@@ -285,3 +285,56 @@ def test_rsa_ca_signatures_verify_with_pkcs1_and_pss(
 
     assert report.crl.status == "revoked", report.crl.error
     assert report.ocsp.status == "revoked", report.ocsp.error
+
+
+def test_endless_answer_is_cut_at_the_size_bound() -> None:
+    from tests.integration.openssl_pki import EndlessStream
+
+    stream = EndlessStream()
+    try:
+        with pytest.raises(FetchError, match="larger than 2097152 bytes"):
+            fetch(stream.url, max_bytes=2 * 1024 * 1024, timeout=5)
+    finally:
+        stream.close()
+
+
+def test_ldap_distribution_points_are_skipped_with_a_note(
+    ca: OpenSslCa, http: RevocationHttpServer
+) -> None:
+    ldap = "ldap://ldap.example.com/cn=Test%20CA?certificateRevocationList"
+    leaf = ca.issue("leaf.example", crl_urls=(ldap, http.url("/ca.crl")))
+    http.serve("/ca.crl", ca.crl_der())
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.crl.status == "good"
+    assert report.crl.url == http.url("/ca.crl")
+    assert any(ldap in note and "skipped" in note for note in report.notes)
+
+
+def test_certificate_without_any_revocation_pointer_is_unknown(ca: OpenSslCa) -> None:
+    leaf = ca.issue("bare.example")
+
+    report = check_status(leaf.certificate, ca.certificate)
+
+    assert report.status == "unknown"
+    assert "no http OCSP responder" in (report.ocsp.error or "")
+    assert "no http CRL distribution point" in (report.crl.error or "")
+
+
+def test_issuer_file_may_be_a_chain_with_the_issuer_anywhere(
+    ca: OpenSslCa, http: RevocationHttpServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cdk_pca.cli import main
+
+    leaf = ca.issue("leaf.example", crl_urls=(http.url("/ca.crl"),))
+    http.serve("/ca.crl", ca.crl_der())
+    root = OpenSslCa.create(tmp_path / "root", name="Some Root")
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(root.certificate_path.read_bytes() + ca.certificate_path.read_bytes())
+
+    code = main(["status", "--cert", str(leaf.path), "--issuer", str(chain), "--json"])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert '"subject": "CN=Test Issuing CA"' in out
