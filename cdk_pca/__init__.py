@@ -29,6 +29,8 @@ _EXPORTS: dict[str, str] = {
     "load_config": "cdk_pca.config",
     "PkiConfig": "cdk_pca.config",
     "ConfigError": "cdk_pca.config",
+    "check_status": "cdk_pca.revocation.status",
+    "StatusReport": "cdk_pca.revocation.status",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from cdk_pca.crl_distribution import CrlDistribution
     from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
     from cdk_pca.pca_metrics import AcmMetricFactory, PcaMetricFactory
+    from cdk_pca.revocation.status import StatusReport, check_status
 
 
 def __getattr__(name: str) -> Any:
