@@ -91,3 +91,35 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path: Path) -> N
 
     assert completed.returncode == 2
     assert_one_line_error(completed.stderr, "does not exist")
+
+
+def test_status_json_imports_neither_aws_cdk_nor_boto3_nor_rich(tmp_path: Path) -> None:
+    from tests.integration.openssl_pki import MemoryCa, pem
+
+    ca = MemoryCa.create()
+    (tmp_path / "leaf.pem").write_text(pem(ca.issue("bare.example")))
+    (tmp_path / "ca.pem").write_text(ca.pem)
+    script = (
+        "import sys\n"
+        "from cdk_pca.cli import main\n"
+        f"code = main(['status', '--cert', {str(tmp_path / 'leaf.pem')!r},"
+        f" '--issuer', {str(tmp_path / 'ca.pem')!r}, '--json'])\n"
+        "heavy = sorted(m for m in ('aws_cdk', 'boto3', 'botocore', 'rich') if m in sys.modules)\n"
+        "print('HEAVY', heavy, 'EXIT', code, file=sys.stderr)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert "HEAVY [] EXIT 2" in completed.stderr, completed.stderr
+
+
+def test_aws_clients_are_built_in_the_arn_region_with_retries() -> None:
+    from cdk_pca.revocation.aws import boto3_client
+
+    client = boto3_client("acm-pca", "ap-northeast-3")
+
+    assert client.meta.region_name == "ap-northeast-3"
+    assert client.meta.config.retries["mode"] == "adaptive"
+    assert client.meta.config.retries["max_attempts"] == 8
