@@ -122,4 +122,4 @@ def test_aws_clients_are_built_in_the_arn_region_with_retries() -> None:
 
     assert client.meta.region_name == "ap-northeast-3"
     assert client.meta.config.retries["mode"] == "adaptive"
-    assert client.meta.config.retries["max_attempts"] == 8
+    assert client.meta.config.retries["total_max_attempts"] == 9  # 8 retries + the call
