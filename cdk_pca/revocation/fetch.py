@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from http.client import HTTPMessage
@@ -73,6 +74,9 @@ class _BoundedRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_BoundedRedirects)
+# Loopback never goes through an http_proxy from the environment (no_proxy is often unset).
+_DIRECT_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _BoundedRedirects)
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def fetch(
@@ -95,7 +99,8 @@ def fetch(
         headers["Content-Type"] = content_type
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
-        with _OPENER.open(request, timeout=limit) as response:
+        opener = _DIRECT_OPENER if _is_loopback(url) else _OPENER
+        with opener.open(request, timeout=limit) as response:
             chunks: list[bytes] = []
             received = 0
             while True:
@@ -132,3 +137,8 @@ def fetch(
         raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
     except Exception as exc:  # http.client.HTTPException and kin: one line
         raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+
+
+def _is_loopback(url: str) -> bool:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")

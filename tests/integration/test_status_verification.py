@@ -338,3 +338,30 @@ def test_issuer_file_may_be_a_chain_with_the_issuer_anywhere(
 
     assert code == 0
     assert '"subject": "CN=Test Issuing CA"' in out
+
+
+def test_loopback_is_fetched_directly_even_with_a_proxy_in_the_environment(
+    http: RevocationHttpServer,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    dead_proxy = SilentListener()
+    environment = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    environment.update(http_proxy=dead_proxy.url, HTTP_PROXY=dead_proxy.url)
+    script = (
+        "from cdk_pca.revocation.fetch import fetch\n"
+        f"print(fetch({http.serve('/ping', b'pong')!r}, timeout=2).body.decode())\n"
+    )
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", script], env=environment, cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    finally:
+        dead_proxy.close()
+
+    assert completed.stdout.strip() == "pong", completed.stderr
