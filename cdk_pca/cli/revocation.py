@@ -169,6 +169,10 @@ def run_revoke(args: argparse.Namespace) -> int:
     from cdk_pca.revocation.aws import ArnError, parse_ca_arn
     from cdk_pca.revocation.certificates import CertificateInputError
 
+    if args.timeout is not None and not args.wait:
+        raise CliError(
+            f"--timeout {args.timeout:g} only applies with --wait; add --wait or drop it"
+        )
     try:
         ca = parse_ca_arn(args.ca_arn)
         revoke_module.validate_reason(args.reason)

@@ -393,6 +393,28 @@ def test_malformed_serial_is_refused(
     assert aws.requested_regions == []
 
 
+def test_timeout_without_wait_is_refused_before_any_call(
+    aws: StubbedAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = revoke(capsys, "--serial", "ab", "--reason", "SUPERSEDED", "--timeout", "60")
+
+    assert code == 2
+    assert "only applies with --wait" in err
+    assert aws.requested_regions == []
+
+
+@pytest.mark.parametrize("timeout", ["0", "-5", "soon"])
+def test_timeout_must_be_a_positive_number(
+    capsys: pytest.CaptureFixture[str], timeout: str
+) -> None:
+    code, _, err = revoke(
+        capsys, "--serial", "ab", "--reason", "SUPERSEDED", "--wait", f"--timeout={timeout}"
+    )
+
+    assert code == 2
+    assert "--timeout" in err
+
+
 def test_two_ways_of_naming_the_certificate_is_a_usage_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
