@@ -171,6 +171,18 @@ def test_lambda_asset_holds_only_what_the_handler_imports(tmp_path: Path) -> Non
     assert result.stdout.strip() == "ok", result.stderr
 
 
+def test_cfn_lint_finds_nothing(tmp_path: Path) -> None:
+    stack = new_stack()
+    CertificateLookup(stack, "Web", domain="www.example.com")
+    template = tmp_path / "lookups.template.json"
+    template.write_text(json.dumps(Template.from_stack(stack).to_json()))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), str(template)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("environment", ["account and region", "agnostic"])
 def test_cdk_nag_aws_solutions_finds_nothing(environment: str) -> None:
     from cdk_nag import AwsSolutionsChecks
