@@ -204,7 +204,7 @@ def _parse_time(value: Any) -> datetime | None:
 # --- argument validation ------------------------------------------------------------------------
 
 
-def _dns_name_problem(name: str, *, allow_wildcard: bool) -> tuple[str | None, str | None]:
+def _normalise_dns_name(name: str, *, allow_wildcard: bool) -> tuple[str | None, str | None]:
     """(normalised name, None) or (None, what is wrong). Accepts Unicode names as their A-labels."""
     if not name:
         return None, "must not be empty"
@@ -306,7 +306,7 @@ def validate_lookup_arguments(
         if not isinstance(value, str):
             problems.append(LookupProblem(name, f"must be a string, got {value!r}"))
             continue
-        normalised, problem = _dns_name_problem(value, allow_wildcard=wildcard)
+        normalised, problem = _normalise_dns_name(value, allow_wildcard=wildcard)
         if problem:
             problems.append(LookupProblem(name, problem))
         elif name == "domain":
