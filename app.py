@@ -9,10 +9,16 @@ import os
 import sys
 from pathlib import Path
 
-import aws_cdk as cdk
+# jsii runs on the Node 22 that `make` installs (Node 20 prints an end-of-life banner), even when
+# a global `cdk` on Node 20 started this app. Set before aws_cdk starts its Node process.
+_PROJECT_NODE = Path(__file__).resolve().parent / "node_modules" / ".bin"
+if (_PROJECT_NODE / "node").exists():
+    os.environ["PATH"] = f"{_PROJECT_NODE}{os.pathsep}{os.environ.get('PATH', '')}"
 
-from cdk_pca.config import ConfigError, load_config
-from stacks import PkiStack
+import aws_cdk as cdk  # noqa: E402
+
+from cdk_pca.config import ConfigError, load_config  # noqa: E402
+from stacks import PkiStack  # noqa: E402
 
 DEFAULT_CONFIG = "pki.yaml"
 
