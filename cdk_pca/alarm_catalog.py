@@ -11,6 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from cdk_pca.pca_metrics import (
+    CRL_GENERATED,
+    DAYS_TO_EXPIRY,
+    ISSUE_CERTIFICATE_FAILURE,
+    MISCONFIGURED_CRL_BUCKET,
+    MetricDefinition,
+)
+
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
 # 255 characters and AlarmDescription at most 1024.
@@ -32,12 +40,6 @@ DEFAULT_DAYS_TO_EXPIRY: Final = 30
 DEFAULT_ISSUANCE_FAILURE_THRESHOLD: Final = 1
 DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES: Final = 5
 
-PCA_NAMESPACE: Final = "AWS/ACMPrivateCA"
-ACM_NAMESPACE: Final = "AWS/CertificateManager"
-
-MetricKind = Literal[
-    "crl_generated", "misconfigured_crl_bucket", "issuance_failure", "days_to_expiry"
-]
 Comparison = Literal[
     "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
 ]
@@ -85,9 +87,7 @@ class AlarmSpec:
     """The CA's or certificate's name."""
     kind: str
     """What the alarm is about (`crl-not-generated`): with `subject`, a stable construct id."""
-    metric: MetricKind
-    namespace: str
-    metric_name: str
+    metric: MetricDefinition
     statistic: str
     period_seconds: int
     evaluation_periods: int
@@ -98,6 +98,14 @@ class AlarmSpec:
     description: str
     condition: str
     """The condition in words, for `cdk-pca plan` (`>= 3 failures in 15 min`)."""
+
+    @property
+    def namespace(self) -> str:
+        return self.metric.namespace
+
+    @property
+    def metric_name(self) -> str:
+        return self.metric.metric_name
 
     @property
     def window_seconds(self) -> int:
@@ -268,9 +276,7 @@ def _crl_bucket_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         name=alarm_name(pki_name, ca.name, "crl-bucket-misconfigured"),
         subject=ca.name,
         kind="crl-bucket-misconfigured",
-        metric="misconfigured_crl_bucket",
-        namespace=PCA_NAMESPACE,
-        metric_name="MisconfiguredCRLBucket",
+        metric=MISCONFIGURED_CRL_BUCKET,
         statistic="Maximum",
         period_seconds=3600,
         evaluation_periods=1,
@@ -298,9 +304,7 @@ def _crl_not_generated_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         name=alarm_name(pki_name, ca.name, "crl-not-generated"),
         subject=ca.name,
         kind="crl-not-generated",
-        metric="crl_generated",
-        namespace=PCA_NAMESPACE,
-        metric_name="CRLGenerated",
+        metric=CRL_GENERATED,
         statistic="Sum",
         period_seconds=3600,
         evaluation_periods=window_hours,
@@ -331,9 +335,7 @@ def _issuance_failures_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         name=alarm_name(pki_name, ca.name, "issuance-failures"),
         subject=ca.name,
         kind="issuance-failures",
-        metric="issuance_failure",
-        namespace=PCA_NAMESPACE,
-        metric_name="Failure",
+        metric=ISSUE_CERTIFICATE_FAILURE,
         statistic="Sum",
         period_seconds=minutes * 60,
         evaluation_periods=1,
@@ -364,9 +366,7 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
         name=alarm_name(pki_name, certificate, "certificate-expiring"),
         subject=certificate,
         kind="certificate-expiring",
-        metric="days_to_expiry",
-        namespace=ACM_NAMESPACE,
-        metric_name="DaysToExpiry",
+        metric=DAYS_TO_EXPIRY,
         statistic="Minimum",
         period_seconds=86400,
         evaluation_periods=1,

@@ -1,24 +1,23 @@
 """PkiMonitoring: the alarm topic, CloudWatch alarms, EventBridge rules and dashboard of a PKI.
 
-What to alarm on comes from `cdk_pca.alarm_catalog`, how to read a metric from `cdk_pca.pca_metrics`.
+What to alarm on comes from `cdk_pca.alarm_catalog`, which metric and dimensions from `pca_metrics`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-import jsii
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from cdk_pca.alarm_catalog import (
@@ -31,7 +30,20 @@ from cdk_pca.alarm_catalog import (
     build_alarm_catalog,
     validate_monitoring_settings,
 )
-from cdk_pca.pca_metrics import AcmMetricFactory, PcaMetricFactory
+from cdk_pca.pca_metrics import (
+    ACM_NAMESPACE,
+    CRL_GENERATED,
+    DAYS_TO_EXPIRY,
+    ISSUE_CERTIFICATE_FAILURE,
+    ISSUE_CERTIFICATE_SUCCESS,
+    ISSUE_CERTIFICATE_TIME,
+    MISCONFIGURED_CRL_BUCKET,
+    MetricDefinition,
+)
+
+# Alarms, rules and the dashboard are written as CloudFormation resources from the catalog's
+# plain values: each L2 object is a round trip to the jsii runtime, and the default PKI's synth
+# must stay within 1.5 times an empty app's (DESIGN.md).
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,38 +68,6 @@ class MonitoredCertificate:
     certificate_arn: str
 
 
-_COMPARE = cloudwatch.ComparisonOperator
-_COMPARISONS = {
-    "GreaterThanOrEqualToThreshold": _COMPARE.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    "LessThanThreshold": _COMPARE.LESS_THAN_THRESHOLD,
-    "LessThanOrEqualToThreshold": _COMPARE.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-}
-_MISSING_DATA = {
-    "breaching": cloudwatch.TreatMissingData.BREACHING,
-    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
-}
-_PCA_METRICS: dict[str, Callable[..., cloudwatch.Metric]] = {
-    "crl_generated": PcaMetricFactory.crl_generated,
-    "misconfigured_crl_bucket": PcaMetricFactory.misconfigured_crl_bucket,
-    "issuance_failure": PcaMetricFactory.issue_certificate_failure,
-}
-
-
-@jsii.implements(events.IRuleTarget)
-class _TopicTarget:
-    """Publishes to the alarm topic without the unconditioned grants of `targets.SnsTopic`.
-
-    The topic policy and key policy are written once by PkiMonitoring, limited to its own rules.
-    """
-
-    def __init__(self, topic: sns.ITopic, message: events.RuleTargetInput) -> None:
-        self._topic = topic
-        self._message = message
-
-    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
-        return events.RuleTargetConfig(arn=self._topic.topic_arn, input=self._message)
-
-
 class PkiMonitoring(Construct):
     """Alarms, event notifications and a dashboard for the CAs and certificates of one PKI.
 
@@ -96,7 +76,11 @@ class PkiMonitoring(Construct):
     CRLGenerated silence; per CA an alarm on IssueCertificate failures; per certificate a
     DaysToExpiry alarm; EventBridge rules for failed CRL generation, failed issuance and ACM's
     approaching-expiration events; and a dashboard. Every alarm notifies on ALARM and on OK.
-    Names and descriptions come from `cdk_pca.alarm_catalog.build_alarm_catalog`.
+    Names, thresholds and descriptions come from `cdk_pca.alarm_catalog.build_alarm_catalog`;
+    bad arguments raise `AlarmCatalogError` listing every problem, before anything is created.
+
+    Attributes: ``topic``, ``encryption_key``, ``alarms`` and ``rules`` (by name),
+    ``dashboard`` (None when ``dashboard=False``), ``catalog``.
     """
 
     def __init__(
@@ -130,6 +114,7 @@ class PkiMonitoring(Construct):
         )
         self._cas = {ca.name: ca for ca in certificate_authorities}
         self._certificates = {certificate.name: certificate for certificate in certificates}
+        self._days_to_expiry = days_to_expiry
 
         self.encryption_key = self._create_key()
         self.topic = sns.Topic(
@@ -143,14 +128,14 @@ class PkiMonitoring(Construct):
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
 
-        self.alarms: dict[str, cloudwatch.Alarm] = {
+        self.alarms: dict[str, cloudwatch.CfnAlarm] = {
             spec.name: self._create_alarm(spec) for spec in self.catalog.alarms
         }
-        self.rules: dict[str, events.Rule] = {
-            spec.name: self._create_rule(spec, days_to_expiry) for spec in self.catalog.event_rules
+        self.rules: dict[str, events.CfnRule] = {
+            spec.name: self._create_rule(spec) for spec in self.catalog.event_rules
         }
         self._allow_publishing()
-        self.dashboard = self._create_dashboard(days_to_expiry) if dashboard else None
+        self.dashboard = self._create_dashboard() if dashboard else None
 
     def _create_key(self) -> kms.Key:
         key = kms.Key(
@@ -206,199 +191,245 @@ class PkiMonitoring(Construct):
                 actions=["sns:Publish"],
                 resources=[self.topic.topic_arn],
                 conditions={
-                    "ArnEquals": {"aws:SourceArn": [rule.rule_arn for rule in self.rules.values()]},
+                    "ArnEquals": {"aws:SourceArn": [rule.attr_arn for rule in self.rules.values()]},
                     "StringEquals": {"aws:SourceAccount": stack.account},
                 },
             )
         )
 
-    def _metric_for(self, spec: AlarmSpec) -> cloudwatch.Metric:
-        period = Duration.seconds(spec.period_seconds)
-        if spec.metric == "days_to_expiry":
-            arn = self._certificates[spec.subject].certificate_arn
-            return AcmMetricFactory.days_to_expiry(arn, period=period, statistic=spec.statistic)
-        ca_arn = self._cas[spec.subject].certificate_authority.certificate_authority_arn
-        return _PCA_METRICS[spec.metric](ca_arn, period=period, statistic=spec.statistic)
+    def _resource_arn(self, spec_subject: str, definition: MetricDefinition) -> str:
+        if definition.namespace == ACM_NAMESPACE:
+            return self._certificates[spec_subject].certificate_arn
+        return self._cas[spec_subject].certificate_authority.certificate_authority_arn
 
-    def _create_alarm(self, spec: AlarmSpec) -> cloudwatch.Alarm:
-        alarm = cloudwatch.Alarm(
+    def _create_alarm(self, spec: AlarmSpec) -> cloudwatch.CfnAlarm:
+        dimensions = spec.metric.dimensions(self._resource_arn(spec.subject, spec.metric))
+        return cloudwatch.CfnAlarm(
             self,
             f"{spec.subject}-{spec.kind}-alarm",
             alarm_name=spec.name,
             alarm_description=spec.description,
-            metric=self._metric_for(spec),
-            threshold=spec.threshold,
-            comparison_operator=_COMPARISONS[spec.comparison],
+            namespace=spec.namespace,
+            metric_name=spec.metric_name,
+            dimensions=[
+                cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value)
+                for name, value in dimensions.items()
+            ],
+            statistic=spec.statistic,
+            period=spec.period_seconds,
             evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.datapoints_to_alarm,
-            treat_missing_data=_MISSING_DATA[spec.treat_missing_data],
+            threshold=spec.threshold,
+            comparison_operator=spec.comparison,
+            treat_missing_data=spec.treat_missing_data,
+            alarm_actions=[self.topic.topic_arn],
+            ok_actions=[self.topic.topic_arn],
         )
-        action = cloudwatch_actions.SnsAction(self.topic)
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
-        return alarm
 
-    def _create_rule(self, spec: EventRuleSpec, days_to_expiry: int) -> events.Rule:
+    def _create_rule(self, spec: EventRuleSpec) -> events.CfnRule:
         if spec.source == "aws.acm":
-            pattern, message = self._certificate_expiration_event(days_to_expiry)
+            pattern, paths, text = self._certificate_expiration_event()
         else:
-            pattern, message = self._ca_failure_event(spec)
-        rule = events.Rule(
+            pattern, paths, text = self._ca_failure_event(spec)
+        return events.CfnRule(
             self,
             f"{spec.subject}-{spec.kind}-rule",
-            rule_name=spec.name,
+            name=spec.name,
             description=spec.description,
             event_pattern=pattern,
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="AlarmTopic",
+                    arn=self.topic.topic_arn,
+                    # A JSON string template: SNS delivers the text with the values filled in.
+                    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+                    input_transformer=events.CfnRule.InputTransformerProperty(
+                        input_paths_map=paths, input_template=json.dumps(text)
+                    ),
+                )
+            ],
         )
-        rule.add_target(_TopicTarget(self.topic, message))
-        return rule
 
-    def _ca_failure_event(
-        self, spec: EventRuleSpec
-    ) -> tuple[events.EventPattern, events.RuleTargetInput]:
+    def _ca_failure_event(self, spec: EventRuleSpec) -> tuple[dict[str, Any], dict[str, str], str]:
         # Private CA events carry the CA's ARN in `resources` (the issuance events add the
         # certificate's ARN after it) and {"result": "failure"} in `detail`.
         # https://docs.aws.amazon.com/privateca/latest/userguide/CloudWatchEvents.html
-        ca = self._cas[spec.subject]
-        pattern = events.EventPattern(
-            source=[spec.source],
-            detail_type=[spec.detail_type],
-            resources=[ca.certificate_authority.certificate_authority_arn],
-            detail={"result": ["failure"]},
-        )
-        ca_arn = events.EventField.from_path("$.resources[0]")
-        when = events.EventField.time
-        if spec.detail_type.endswith("CRL Generation"):
-            reason = events.EventField.from_path("$.detail.reason")
+        ca_arn = self._cas[spec.subject].certificate_authority.certificate_authority_arn
+        pattern = {
+            "source": [spec.source],
+            "detail-type": [spec.detail_type],
+            "resources": [ca_arn],
+            "detail": {"result": ["failure"]},
+        }
+        where = f"PKI {self.pki_name}, CA {spec.subject} (<ca>)"
+        if spec.kind == "crl-generation-failed":
+            paths = {"ca": "$.resources[0]", "time": "$.time", "reason": "$.detail.reason"}
             text = (
-                f"PKI {self.pki_name}, CA {spec.subject} ({ca_arn}): AWS Private CA failed to "
-                f"generate or publish a CRL at {when}: {reason}. "
-                "Private CA retries every 15 minutes; relying parties fail once the current CRL "
-                "expires. First check the CRL bucket policy (acm-pca.amazonaws.com may PutObject, "
-                "PutObjectAcl, GetBucketAcl, GetBucketLocation), the bucket's KMS key, and the "
-                "MisconfiguredCRLBucket alarm."
+                f"{where}: AWS Private CA failed to generate or publish a CRL at <time>: "
+                "<reason>. Private CA retries every 15 minutes; relying parties fail once the "
+                "current CRL expires. First check the CRL bucket policy (acm-pca.amazonaws.com "
+                "may PutObject, PutObjectAcl, GetBucketAcl, GetBucketLocation), the bucket's KMS "
+                "key, and the MisconfiguredCRLBucket alarm."
             )
         else:
-            certificate = events.EventField.from_path("$.resources[1]")
+            paths = {"ca": "$.resources[0]", "certificate": "$.resources[1]", "time": "$.time"}
             text = (
-                f"PKI {self.pki_name}, CA {spec.subject} ({ca_arn}): AWS Private CA failed to "
-                f"issue certificate {certificate} at {when}. First check the CA is ACTIVE and "
-                "not expired, then the IssueCertificate call in CloudTrail (CSR, template, "
-                "validity longer than the CA's); aws acm-pca get-certificate on that ARN shows "
-                "the reason."
+                f"{where}: AWS Private CA failed to issue certificate <certificate> at <time>. "
+                "First check the CA is ACTIVE and not expired, then the IssueCertificate call in "
+                "CloudTrail (CSR, template, validity longer than the CA's); aws acm-pca "
+                "get-certificate on that ARN shows the reason."
             )
-        return pattern, events.RuleTargetInput.from_text(text)
+        return pattern, paths, text
 
-    def _certificate_expiration_event(
-        self, days_to_expiry: int
-    ) -> tuple[events.EventPattern, events.RuleTargetInput]:
+    def _certificate_expiration_event(self) -> tuple[dict[str, Any], dict[str, str], str]:
         # ACM sends this event daily from 45 days before expiry (configurable per account), with
         # the certificate's ARN in `resources` and DaysToExpiry and CommonName in `detail`.
         # https://docs.aws.amazon.com/acm/latest/userguide/supported-events.html
         # The numeric filter starts the mails at the same threshold as the DaysToExpiry alarms.
-        certificate_arns = [
-            certificate.certificate_arn for certificate in self._certificates.values()
-        ]
-        pattern = events.EventPattern(
-            source=["aws.acm"],
-            detail_type=["ACM Certificate Approaching Expiration"],
-            resources=certificate_arns or None,
-            detail={"DaysToExpiry": [{"numeric": ["<=", days_to_expiry]}]},
-        )
+        pattern: dict[str, Any] = {
+            "source": ["aws.acm"],
+            "detail-type": ["ACM Certificate Approaching Expiration"],
+            "detail": {"DaysToExpiry": [{"numeric": ["<=", self._days_to_expiry]}]},
+        }
+        if self._certificates:
+            pattern["resources"] = [c.certificate_arn for c in self._certificates.values()]
+        paths = {
+            "certificate": "$.resources[0]",
+            "common_name": "$.detail.CommonName",
+            "days": "$.detail.DaysToExpiry",
+        }
         text = (
-            f"PKI {self.pki_name}: ACM certificate {events.EventField.from_path('$.resources[0]')} "
-            f"({events.EventField.from_path('$.detail.CommonName')}) expires in "
-            f"{events.EventField.from_path('$.detail.DaysToExpiry')} days. ACM renews private "
-            "certificates it manages from 60 days before expiry, so renewal is failing. First "
-            "check aws acm describe-certificate (RenewalSummary) and that the issuing CA is ACTIVE "
-            "and grants ACM renewal; an imported certificate must be reimported."
+            f"PKI {self.pki_name}: ACM certificate <certificate> (<common_name>) expires in "
+            "<days> days. ACM renews private certificates it manages from 60 days before expiry, "
+            "so renewal is failing. First check aws acm describe-certificate (RenewalSummary) and "
+            "that the issuing CA is ACTIVE and grants ACM renewal; an imported certificate must "
+            "be reimported."
         )
-        return pattern, events.RuleTargetInput.from_text(text)
+        return pattern, paths, text
 
-    def _create_dashboard(self, days_to_expiry: int) -> cloudwatch.Dashboard:
-        dashboard = cloudwatch.Dashboard(
+    def _create_dashboard(self) -> cloudwatch.CfnDashboard:
+        stack = Stack.of(self)
+        layout = _DashboardLayout(stack.region)
+        if self.alarms:
+            layout.row(
+                {
+                    "type": "alarm",
+                    "width": 24,
+                    "height": 1 + (len(self.alarms) + 3) // 4,
+                    "properties": {
+                        "title": f"PKI {self.pki_name}: alarms",
+                        "alarms": [alarm.attr_arn for alarm in self.alarms.values()],
+                    },
+                }
+            )
+        for ca in self._cas.values():
+            arn = ca.certificate_authority.certificate_authority_arn
+            layout.row(
+                {
+                    "type": "text",
+                    "width": 24,
+                    "height": 1,
+                    "properties": {"markdown": f"### CA {ca.name}"},
+                }
+            )
+            width = 6 if ca.crl_enabled else 12
+            graphs = []
+            if ca.crl_enabled:
+                graphs.append(layout.graph("CRL generated", 6, [(CRL_GENERATED, arn, None, None)]))
+                graphs.append(
+                    layout.graph(
+                        "CRL bucket errors", 6, [(MISCONFIGURED_CRL_BUCKET, arn, None, None)]
+                    )
+                )
+            graphs.append(
+                layout.graph(
+                    "Certificates issued / failed",
+                    width,
+                    [
+                        (ISSUE_CERTIFICATE_SUCCESS, arn, None, "Success"),
+                        (ISSUE_CERTIFICATE_FAILURE, arn, None, "Failure"),
+                    ],
+                )
+            )
+            graphs.append(
+                layout.graph(
+                    "Issuance latency (ms)",
+                    width,
+                    [
+                        (ISSUE_CERTIFICATE_TIME, arn, None, "average"),
+                        (ISSUE_CERTIFICATE_TIME, arn, "p99", "p99"),
+                    ],
+                )
+            )
+            layout.row(*graphs)
+        if self._certificates:
+            expiry = layout.graph(
+                "Certificates: days to expiry",
+                24,
+                [
+                    (DAYS_TO_EXPIRY, c.certificate_arn, None, n)
+                    for n, c in self._certificates.items()
+                ],
+            )
+            expiry["properties"]["annotations"] = {
+                "horizontal": [
+                    {"value": self._days_to_expiry, "label": "alarm threshold", "color": "#d62728"}
+                ]
+            }
+            layout.row(expiry)
+        return cloudwatch.CfnDashboard(
             self,
             "Dashboard",
             dashboard_name=f"{self.pki_name}-pki",
-            default_interval=Duration.days(7),
+            dashboard_body=stack.to_json_string({"start": "-P7D", "widgets": layout.widgets}),
         )
-        if self.alarms:
-            dashboard.add_widgets(
-                cloudwatch.AlarmStatusWidget(
-                    title=f"PKI {self.pki_name}: alarms",
-                    alarms=list(self.alarms.values()),
-                    width=24,
-                    height=_alarm_status_height(len(self.alarms)),
-                )
-            )
-        for ca in self._cas.values():
-            dashboard.add_widgets(
-                cloudwatch.TextWidget(markdown=f"### CA {ca.name}", width=24, height=1)
-            )
-            dashboard.add_widgets(*_ca_widgets(ca))
-        if self._certificates:
-            dashboard.add_widgets(
-                cloudwatch.GraphWidget(
-                    title="Certificates: days to expiry",
-                    left=[
-                        AcmMetricFactory.days_to_expiry(certificate.certificate_arn, label=name)
-                        for name, certificate in self._certificates.items()
-                    ],
-                    left_annotations=[
-                        cloudwatch.HorizontalAnnotation(
-                            value=days_to_expiry,
-                            label="alarm threshold",
-                            color=cloudwatch.Color.RED,
-                        )
-                    ],
-                    width=24,
-                )
-            )
-        return dashboard
 
 
-def _ca_widgets(ca: MonitoredCa) -> list[cloudwatch.IWidget]:
-    arn = ca.certificate_authority.certificate_authority_arn
-    widgets: list[cloudwatch.IWidget] = []
-    width = 6 if ca.crl_enabled else 12
-    if ca.crl_enabled:
-        widgets.append(
-            _graph("CRL generated", [PcaMetricFactory.crl_generated(arn, label="CRLGenerated")], 6)
-        )
-        widgets.append(
-            _graph(
-                "CRL bucket errors",
-                [PcaMetricFactory.misconfigured_crl_bucket(arn, label="MisconfiguredCRLBucket")],
-                6,
-            )
-        )
-    widgets.append(
-        _graph(
-            "Certificates issued / failed",
-            [
-                PcaMetricFactory.issue_certificate_success(arn, label="Success"),
-                PcaMetricFactory.issue_certificate_failure(arn, label="Failure"),
-            ],
-            width,
-        )
-    )
-    widgets.append(
-        _graph(
-            "Issuance latency (ms)",
-            [
-                PcaMetricFactory.issue_certificate_time(arn, label="average"),
-                PcaMetricFactory.issue_certificate_time(arn, statistic="p99", label="p99"),
-            ],
-            width,
-        )
-    )
-    return widgets
+_GraphLine = tuple[MetricDefinition, str, str | None, str | None]
+"""A metric on a graph: definition, resource ARN, statistic override, label."""
 
 
-def _graph(title: str, metrics: list[cloudwatch.Metric], width: int) -> cloudwatch.GraphWidget:
-    return cloudwatch.GraphWidget(title=title, left=metrics, width=width, height=6)
+class _DashboardLayout:
+    """Places widgets in rows of the 24-column CloudWatch dashboard grid.
 
+    Widget JSON as documented in the dashboard body structure:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+    """
 
-def _alarm_status_height(alarm_count: int) -> int:
-    # Four alarms fit on a row of a full-width status widget; keep room for the title.
-    return max(2, 1 + (alarm_count + 3) // 4)
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.widgets: list[dict[str, Any]] = []
+        self._y = 0
+
+    def row(self, *widgets: dict[str, Any]) -> None:
+        x = 0
+        for widget in widgets:
+            widget["x"], widget["y"] = x, self._y
+            x += widget["width"]
+            self.widgets.append(widget)
+        self._y += max(widget["height"] for widget in widgets)
+
+    def graph(self, title: str, width: int, lines: list[_GraphLine]) -> dict[str, Any]:
+        metrics = []
+        for definition, arn, statistic, label in lines:
+            line: list[Any] = [definition.namespace, definition.metric_name]
+            for name, value in definition.dimensions(arn).items():
+                line += [name, value]
+            options = {
+                "stat": statistic or definition.statistic,
+                "period": definition.period_seconds,
+            }
+            line.append({**options, "label": label or definition.metric_name})
+            metrics.append(line)
+        return {
+            "type": "metric",
+            "width": width,
+            "height": 6,
+            "properties": {
+                "view": "timeSeries",
+                "title": title,
+                "region": self.region,
+                "metrics": metrics,
+            },
+        }

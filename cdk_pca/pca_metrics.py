@@ -1,52 +1,101 @@
-"""CloudWatch metrics of AWS Private CA (per CA) and of ACM certificates, as `cloudwatch.Metric`.
+"""The CloudWatch metrics of AWS Private CA (per CA) and of ACM certificates, and a factory for them.
 
-How to get a metric lives here; what to alarm on and show lives in `cdk_pca.monitoring`.
+Definitions are plain data (the alarm catalog and `cdk-pca plan` use them without aws_cdk); the
+factories return `cloudwatch.Metric` and import aws_cdk only when called.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
+if TYPE_CHECKING:
+    from aws_cdk import Duration
+    from aws_cdk import aws_cloudwatch as cloudwatch
 
-from cdk_pca.alarm_catalog import ACM_NAMESPACE, PCA_NAMESPACE
+PCA_NAMESPACE: Final = "AWS/ACMPrivateCA"
+ACM_NAMESPACE: Final = "AWS/CertificateManager"
 
 # AWS lists the AWS/ACMPrivateCA metrics without their dimensions
 # (https://docs.aws.amazon.com/privateca/latest/userguide/PcaCloudWatch.html). Public code that
 # reads them uses PrivateCAArn for every metric (prometheus-community/
 # yet-another-cloudwatch-exporter, pkg/config/services.go: AWS/ACMPrivateCA, DimensionRegexps
-# "(?P<PrivateCAArn>.*)"), and
-# PrivateCAArn plus Operation=IssueCertificate for the issuance metrics (a Ruby unused-CA check
-# querying Success with with_dimension("Operation", "IssueCertificate") and
-# with_dimension("PrivateCAArn", arn)). CloudWatch matches dimensions exactly, so a wrong set would
-# read as "no data": the CRL-not-generated alarm, which breaches on missing data, would then fire.
+# "(?P<PrivateCAArn>.*)"), and PrivateCAArn plus Operation=IssueCertificate for the issuance
+# metrics (a public Ruby unused-CA check querying Success with with_dimension("Operation",
+# "IssueCertificate") and with_dimension("PrivateCAArn", arn)). CloudWatch matches dimensions
+# exactly, so a wrong set reads as "no data": the CRL-not-generated alarm, which breaches on
+# missing data, would then fire.
 PRIVATE_CA_ARN_DIMENSION: Final = "PrivateCAArn"
 OPERATION_DIMENSION: Final = "Operation"
 ISSUE_CERTIFICATE_OPERATION: Final = "IssueCertificate"
+# ACM: https://docs.aws.amazon.com/acm/latest/userguide/cloudwatch-metrics.html
 CERTIFICATE_ARN_DIMENSION: Final = "CertificateArn"
 
 
-def _metric(
-    namespace: str,
-    metric_name: str,
-    dimensions: dict[str, str],
+@dataclass(frozen=True)
+class MetricDefinition:
+    """One metric and the statistic and period that suit it by default."""
+
+    namespace: str
+    metric_name: str
+    statistic: str
+    period_seconds: int
+    resource_dimension: str
+    """The dimension whose value is the resource's ARN."""
+    fixed_dimensions: tuple[tuple[str, str], ...] = ()
+    unit: str | None = None
+    """A `cloudwatch.Unit` member name (`MILLISECONDS`)."""
+
+    def dimensions(self, resource_arn: str) -> dict[str, str]:
+        """The dimensions of this metric for one CA or certificate, sorted by name."""
+        dimensions = {self.resource_dimension: resource_arn, **dict(self.fixed_dimensions)}
+        return dict(sorted(dimensions.items()))
+
+
+_ISSUANCE = ((OPERATION_DIMENSION, ISSUE_CERTIFICATE_OPERATION),)
+
+CRL_GENERATED: Final = MetricDefinition(
+    PCA_NAMESPACE, "CRLGenerated", "Sum", 3600, PRIVATE_CA_ARN_DIMENSION
+)
+MISCONFIGURED_CRL_BUCKET: Final = MetricDefinition(
+    PCA_NAMESPACE, "MisconfiguredCRLBucket", "Maximum", 3600, PRIVATE_CA_ARN_DIMENSION
+)
+ISSUE_CERTIFICATE_SUCCESS: Final = MetricDefinition(
+    PCA_NAMESPACE, "Success", "Sum", 300, PRIVATE_CA_ARN_DIMENSION, _ISSUANCE
+)
+ISSUE_CERTIFICATE_FAILURE: Final = MetricDefinition(
+    PCA_NAMESPACE, "Failure", "Sum", 300, PRIVATE_CA_ARN_DIMENSION, _ISSUANCE
+)
+ISSUE_CERTIFICATE_TIME: Final = MetricDefinition(
+    PCA_NAMESPACE, "Time", "Average", 300, PRIVATE_CA_ARN_DIMENSION, _ISSUANCE, "MILLISECONDS"
+)
+# Published once a day and no longer once the certificate has expired; Minimum over a day as
+# aws-cdk's Certificate.metricDaysToExpiry().
+DAYS_TO_EXPIRY: Final = MetricDefinition(
+    ACM_NAMESPACE, "DaysToExpiry", "Minimum", 86400, CERTIFICATE_ARN_DIMENSION
+)
+
+
+def metric(
+    definition: MetricDefinition,
+    resource_arn: str,
     *,
-    default_statistic: str,
-    default_period: Duration,
-    period: Duration | None,
-    statistic: str | None,
-    label: str | None,
-    unit: cloudwatch.Unit | None = None,
+    period: Duration | None = None,
+    statistic: str | None = None,
+    label: str | None = None,
 ) -> cloudwatch.Metric:
+    """`definition` for one CA or certificate as a `cloudwatch.Metric`, with overrides."""
+    from aws_cdk import Duration
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
     return cloudwatch.Metric(
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions_map=dimensions,
-        statistic=statistic or default_statistic,
-        period=period or default_period,
+        namespace=definition.namespace,
+        metric_name=definition.metric_name,
+        dimensions_map=definition.dimensions(resource_arn),
+        statistic=statistic or definition.statistic,
+        period=period or Duration.seconds(definition.period_seconds),
         label=label,
-        unit=unit,
+        unit=cloudwatch.Unit[definition.unit] if definition.unit else None,
     )
 
 
@@ -66,16 +115,7 @@ class PcaMetricFactory:
         label: str | None = None,
     ) -> cloudwatch.Metric:
         """CRLs generated. Default: Sum over 1 hour."""
-        return _metric(
-            PCA_NAMESPACE,
-            "CRLGenerated",
-            {PRIVATE_CA_ARN_DIMENSION: ca_arn},
-            default_statistic="Sum",
-            default_period=Duration.hours(1),
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
+        return metric(CRL_GENERATED, ca_arn, period=period, statistic=statistic, label=label)
 
     @staticmethod
     def misconfigured_crl_bucket(
@@ -86,15 +126,8 @@ class PcaMetricFactory:
         label: str | None = None,
     ) -> cloudwatch.Metric:
         """Failed CRL writes to the S3 bucket. Default: Maximum over 1 hour."""
-        return _metric(
-            PCA_NAMESPACE,
-            "MisconfiguredCRLBucket",
-            {PRIVATE_CA_ARN_DIMENSION: ca_arn},
-            default_statistic="Maximum",
-            default_period=Duration.hours(1),
-            period=period,
-            statistic=statistic,
-            label=label,
+        return metric(
+            MISCONFIGURED_CRL_BUCKET, ca_arn, period=period, statistic=statistic, label=label
         )
 
     @staticmethod
@@ -106,7 +139,9 @@ class PcaMetricFactory:
         label: str | None = None,
     ) -> cloudwatch.Metric:
         """Certificates issued. Default: Sum over 5 minutes."""
-        return PcaMetricFactory._issuance("Success", ca_arn, period, statistic or "Sum", label)
+        return metric(
+            ISSUE_CERTIFICATE_SUCCESS, ca_arn, period=period, statistic=statistic, label=label
+        )
 
     @staticmethod
     def issue_certificate_failure(
@@ -117,7 +152,9 @@ class PcaMetricFactory:
         label: str | None = None,
     ) -> cloudwatch.Metric:
         """Failed IssueCertificate calls. Default: Sum over 5 minutes."""
-        return PcaMetricFactory._issuance("Failure", ca_arn, period, statistic or "Sum", label)
+        return metric(
+            ISSUE_CERTIFICATE_FAILURE, ca_arn, period=period, statistic=statistic, label=label
+        )
 
     @staticmethod
     def issue_certificate_time(
@@ -128,29 +165,8 @@ class PcaMetricFactory:
         label: str | None = None,
     ) -> cloudwatch.Metric:
         """Milliseconds from an issuance request to its end. Default: Average over 5 minutes."""
-        return PcaMetricFactory._issuance(
-            "Time", ca_arn, period, statistic or "Average", label, cloudwatch.Unit.MILLISECONDS
-        )
-
-    @staticmethod
-    def _issuance(
-        metric_name: str,
-        ca_arn: str,
-        period: Duration | None,
-        statistic: str,
-        label: str | None,
-        unit: cloudwatch.Unit | None = None,
-    ) -> cloudwatch.Metric:
-        return _metric(
-            PCA_NAMESPACE,
-            metric_name,
-            {PRIVATE_CA_ARN_DIMENSION: ca_arn, OPERATION_DIMENSION: ISSUE_CERTIFICATE_OPERATION},
-            default_statistic=statistic,
-            default_period=Duration.minutes(5),
-            period=period,
-            statistic=statistic,
-            label=label,
-            unit=unit,
+        return metric(
+            ISSUE_CERTIFICATE_TIME, ca_arn, period=period, statistic=statistic, label=label
         )
 
 
@@ -165,17 +181,7 @@ class AcmMetricFactory:
         statistic: str | None = None,
         label: str | None = None,
     ) -> cloudwatch.Metric:
-        """Days until the certificate expires; published daily, absent once expired.
-
-        Default: Minimum over 1 day (as aws-cdk's `Certificate.metricDaysToExpiry()`).
-        """
-        return _metric(
-            ACM_NAMESPACE,
-            "DaysToExpiry",
-            {CERTIFICATE_ARN_DIMENSION: certificate_arn},
-            default_statistic="Minimum",
-            default_period=Duration.days(1),
-            period=period,
-            statistic=statistic,
-            label=label,
+        """Days until the certificate expires. Default: Minimum over 1 day."""
+        return metric(
+            DAYS_TO_EXPIRY, certificate_arn, period=period, statistic=statistic, label=label
         )

@@ -280,8 +280,13 @@ def test_crl_generation_failures_of_each_ca_reach_the_topic_with_a_runbook(built
         "$.detail.reason",
     }
     template = transformer["InputTemplate"]
-    assert template.startswith('"PKI example-pki, CA root (<resources-0->)')
-    assert "<detail-reason>" in template and "First check the CRL bucket policy" in template
+    assert transformer["InputPathsMap"] == {
+        "ca": "$.resources[0]",
+        "time": "$.time",
+        "reason": "$.detail.reason",
+    }
+    assert template.startswith('"PKI example-pki, CA root (<ca>)')
+    assert "<reason>" in template and "First check the CRL bucket policy" in template
 
 
 def test_issuance_failures_name_the_certificate_arn(built: Built) -> None:
@@ -294,8 +299,8 @@ def test_issuance_failures_name_the_certificate_arn(built: Built) -> None:
         "detail": {"result": ["failure"]},
     }
     transformer = rule["Targets"][0]["InputTransformer"]
-    assert transformer["InputPathsMap"]["resources-1-"] == "$.resources[1]"
-    assert "failed to issue certificate <resources-1->" in transformer["InputTemplate"]
+    assert transformer["InputPathsMap"]["certificate"] == "$.resources[1]"
+    assert "failed to issue certificate <certificate>" in transformer["InputTemplate"]
 
 
 def test_disabled_and_crl_less_cas_get_no_crl_rules(built: Built) -> None:
