@@ -260,9 +260,9 @@ def build_alarm_catalog(
         if ca.crl_enabled:
             alarms.append(_crl_bucket_alarm(pki_name, ca))
             alarms.append(_crl_not_generated_alarm(pki_name, ca))
-            rules.append(_crl_generation_rule(pki_name, ca))
+            rules.append(_ca_failure_rule(pki_name, ca, "crl-generation-failed", "CRL Generation"))
         alarms.append(_issuance_failures_alarm(pki_name, ca))
-        rules.append(_issuance_rule(pki_name, ca))
+        rules.append(_ca_failure_rule(pki_name, ca, "issuance-failed", "Certificate Issuance"))
     for certificate in certificate_names:
         alarms.append(_expiry_alarm(pki_name, certificate, days_to_expiry))
     rules.append(_certificate_expiration_rule(pki_name, days_to_expiry))
@@ -386,27 +386,16 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
     )
 
 
-def _crl_generation_rule(pki_name: str, ca: CaAlarmSettings) -> EventRuleSpec:
+def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) -> EventRuleSpec:
+    """A rule for a Private CA event `ACM Private CA <event>` whose result is failure."""
     return EventRuleSpec(
-        name=rule_name(pki_name, ca.name, "crl-generation-failed"),
+        name=rule_name(pki_name, ca.name, kind),
         subject=ca.name,
-        kind="crl-generation-failed",
+        kind=kind,
         source="aws.acm-pca",
-        detail_type="ACM Private CA CRL Generation",
-        description=f"PKI {pki_name}, CA {ca.name}: a CRL could not be generated or written",
-        condition="event: CRL Generation failure",
-    )
-
-
-def _issuance_rule(pki_name: str, ca: CaAlarmSettings) -> EventRuleSpec:
-    return EventRuleSpec(
-        name=rule_name(pki_name, ca.name, "issuance-failed"),
-        subject=ca.name,
-        kind="issuance-failed",
-        source="aws.acm-pca",
-        detail_type="ACM Private CA Certificate Issuance",
-        description=f"PKI {pki_name}, CA {ca.name}: a certificate could not be issued",
-        condition="event: Certificate Issuance failure",
+        detail_type=f"ACM Private CA {event}",
+        description=f"PKI {pki_name}, CA {ca.name}: ACM Private CA {event} failed",
+        condition=f"event: {event} failure",
     )
 
 

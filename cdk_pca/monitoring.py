@@ -172,30 +172,24 @@ class PkiMonitoring(Construct):
             resource_name=f"{self.pki_name}-*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowPkiAlarmsToPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": alarm_arns},
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                },
+        rule_arns = [rule.attr_arn for rule in self.rules.values()]
+        publishers: list[tuple[str, str, str, Any]] = [
+            ("AllowPkiAlarmsToPublish", "cloudwatch.amazonaws.com", "ArnLike", alarm_arns),
+            ("AllowPkiEventRulesToPublish", "events.amazonaws.com", "ArnEquals", rule_arns),
+        ]
+        for sid, service, operator, source_arns in publishers:
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=["sns:Publish"],
+                    resources=[self.topic.topic_arn],
+                    conditions={
+                        operator: {"aws:SourceArn": source_arns},
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                    },
+                )
             )
-        )
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowPkiEventRulesToPublish",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={
-                    "ArnEquals": {"aws:SourceArn": [rule.attr_arn for rule in self.rules.values()]},
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                },
-            )
-        )
 
     def _resource_arn(self, spec_subject: str, definition: MetricDefinition) -> str:
         if definition.namespace == ACM_NAMESPACE:
