@@ -35,11 +35,13 @@ def load_config(path: str | Path) -> PkiConfig:
             raise _file_error(source, f"{source!r} is a directory, not a config file")
         if not path.exists():
             raise _file_error(source, f"config file {source!r} does not exist")
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise _file_error(source, f"config file {source!r} is larger than 4 MiB")
-        raw = path.read_bytes()
+        # Read at most one byte past the limit: a device or pipe (/dev/zero) reports no size.
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise _file_error(source, f"config file {source!r} cannot be read: {exc.strerror}") from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise _file_error(source, f"config file {source!r} is larger than 4 MiB")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -51,6 +53,17 @@ def load_config(path: str | Path) -> PkiConfig:
 
 def parse_config(text: str, *, base_dir: str | Path = ".", source: str = "<config>") -> PkiConfig:
     """Validate config text; relative certificate_file / chain_file paths start at `base_dir`."""
+    try:
+        return _parse_and_validate(text, Path(base_dir), source)
+    except RecursionError:
+        # The parsers, pydantic and the checks here all recurse: nesting thousands of levels
+        # deep exhausts the stack long before it could be a PKI description.
+        raise _file_error(
+            source, f"config file {source!r} is nested too deeply to be a PKI config; {_HINT}"
+        ) from None
+
+
+def _parse_and_validate(text: str, base_dir: Path, source: str) -> PkiConfig:
     data, root, problems = _parse(text, source)
     if data is None:
         raise _file_error(source, f"config file {source!r} is empty; {_HINT}")
@@ -58,7 +71,7 @@ def parse_config(text: str, *, base_dir: str | Path = ".", source: str = "<confi
         kind = "a list" if isinstance(data, list) else f"the value {show(data)}"
         raise _file_error(source, f"config file {source!r} holds {kind}; {_HINT}")
     try:
-        config = PkiConfig.model_validate(data, context={"base_dir": Path(base_dir)})
+        config = PkiConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         problems += [_translate(error) for error in exc.errors(include_url=False)]
         problems += check_rules(data)
@@ -169,7 +182,11 @@ def _translate(error: ErrorDetails) -> ConfigProblem:
     elif kind == "value_error" and "reason" in ctx:
         message = f"{show(value)} is not a valid e-mail address: {ctx['reason']}"
     elif kind == "invalid_key":
-        message = f"key {show(loc[-1])} is not allowed: keys are names (text)"
+        # pydantic puts the key in `loc` as text or as a number (a YAML `yes:` becomes 1);
+        # `input` is the key as YAML read it.
+        hint = ' (YAML reads unquoted yes, no, on and off as booleans: quote the key, e.g. "on":)'
+        message = f"key {show(value)} is not allowed: keys are names (text)"
+        message += hint if isinstance(value, bool) else ""
         loc = loc[:-1]
     elif kind == "missing":
         message = "is required"
@@ -177,7 +194,11 @@ def _translate(error: ErrorDetails) -> ConfigProblem:
         message = _unknown_key(loc)
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         keys = _allowed_keys(loc)
-        expected = f"; expected keys: {', '.join(keys)}" if keys else ""
+        expected = (
+            f"; expected keys: {', '.join(keys)}"
+            if keys
+            else "; expected a mapping of names to their settings"
+        )
         message = f"{show(value)} is not a mapping{expected}"
     elif kind in ("tuple_type", "list_type"):
         message = f"{show(value)} is not a list; write it as a YAML list (- item)"

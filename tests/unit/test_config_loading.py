@@ -141,6 +141,32 @@ def test_odd_yaml_is_a_config_error_not_a_crash(text: str, fragment: str) -> Non
     assert fragment in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("name: " + "[" * 5000 + "]" * 5000 + "\n", "pki.yaml"),
+        ("[" * 5000 + "]" * 5000, "pki.json"),
+    ],
+)
+def test_absurdly_nested_file_is_a_config_error_not_a_recursion_error(
+    tmp_path: Path, text: str, name: str
+) -> None:
+    assert "is nested too deeply to be a PKI config" in _file_problem(_write(tmp_path, text, name))
+
+
+def test_endless_device_is_refused_after_4_mib_instead_of_read_forever() -> None:
+    assert "is larger than 4 MiB" in _file_problem(Path("/dev/zero"))
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"), [("on", "key true"), ("no", "key false"), ("~", "key null")]
+)
+def test_key_that_yaml_reads_as_a_boolean_or_null_is_shown_as_written(key: str, shown: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"{key}: x\nname: x\n")
+    assert f"{shown} is not allowed: keys are names" in str(caught.value)
+
+
 def test_load_config_takes_a_str_or_a_path(tmp_path: Path) -> None:
     path = _write(tmp_path, yaml.safe_dump(example()))
     assert load_config(str(path)) == load_config(path)
