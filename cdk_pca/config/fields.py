@@ -94,6 +94,8 @@ def text(low: int, high: int) -> PlainValidator:
             )
         if any(unicodedata.category(char) == "Cc" for char in value):
             raise ValueError(f"{show(value)} contains control characters (tab, newline, ...)")
+        if not value.strip():
+            raise ValueError(f"{show(value)} is blank; expected {low}..{high} characters of text")
         return value
 
     return PlainValidator(check)
@@ -135,6 +137,11 @@ def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
     labels = value.split(".")
     if wildcard and labels[0] == "*":
         labels = labels[1:]
+    if _looks_like_an_ip_address(value):
+        return (
+            f"{show(value)} looks like an IP address (its last label is a number); expected "
+            "a DNS name such as crl.example.com"
+        )
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         wild = ", optionally starting with '*.'" if wildcard else ""
         return (
@@ -143,6 +150,12 @@ def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
             "e.g. crl.example.com"
         )
     return None
+
+
+def _looks_like_an_ip_address(value: str) -> bool:
+    # An all-numeric last label is an IPv4 address (or a typo of one): no top-level domain is
+    # numeric (RFC 3696 section 2). IPv6 addresses are refused earlier for their ':'.
+    return value.rsplit(".", 1)[-1].isdigit()
 
 
 def host_name(*, wildcard: bool = False) -> PlainValidator:

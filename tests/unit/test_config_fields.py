@@ -209,6 +209,22 @@ FIELD_CASES: list[tuple[str, Any, str, tuple[str, ...]]] = [
         ("'no' is not a boolean",),
     ),
     ("crl_bucket.encryption", "AES256", "crl_bucket.encryption", ("'AES256'", "SSE_S3, SSE_KMS")),
+    # Found by black-box probing: accepted before, yet nothing AWS or a client can use.
+    (f"{CA1}.subject.common_name", "   ", f"{CA1}.subject.common_name", ("'   ' is blank",)),
+    (f"{CA1}.subject.organization", "\u3000", f"{CA1}.subject.organization", ("is blank",)),
+    (
+        f"{CA1}.crl.custom_cname",
+        "10.0.0.1",
+        f"{CA1}.crl.custom_cname",
+        ("'10.0.0.1' looks like an IP address", "expected a DNS name"),
+    ),
+    (f"{CA1}.ocsp.custom_cname", "192.0.2.7", f"{CA1}.ocsp.custom_cname", ("IP address",)),
+    (
+        "alarms.certificate_authorities",
+        ["issuing"],
+        "alarms.certificate_authorities",
+        ("is not a mapping", "expected a mapping of names to their settings"),
+    ),
 ]
 
 
@@ -301,3 +317,10 @@ def test_email_is_checked_without_dns() -> None:
     # A domain that cannot resolve: only the syntax is checked, never deliverability.
     data = edit(example(), "notifications.emails", ["oncall@pki.invalid-tld-for-tests.example"])
     assert load(data).notifications.emails == ("oncall@pki.invalid-tld-for-tests.example",)
+
+
+def test_host_names_with_numeric_labels_that_are_not_addresses_are_accepted() -> None:
+    from tests.unit.config_helpers import load
+
+    config = load(edit(example(), f"{CA1}.crl.custom_cname", "crl.1example.com"))
+    assert config.certificate_authorities[1].crl.custom_cname == "crl.1example.com"
