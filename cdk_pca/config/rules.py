@@ -86,12 +86,28 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
     return problems
 
 
+def construct_id_stem(name: str) -> str:
+    """`issuing-2` -> `Issuing2`: how PkiStack starts the construct IDs, and so the logical IDs,
+    of a CA or a lookup (stacks.pki_stack.ca_construct_id adds `Ca`)."""
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def _same_id_problem(loc: Loc, name: str, other: str, where: str) -> ConfigProblem:
+    return ConfigProblem.at(
+        loc,
+        f"{name!r} and {other!r} ({where}) would get the same CloudFormation logical IDs "
+        f"({construct_id_stem(name)}...); rename one (names differing only in '-' collide)",
+    )
+
+
 def _unique_names(cas: list[_Ca], problems: list[ConfigProblem]) -> dict[str, _Ca]:
     by_name: dict[str, _Ca] = {}
+    by_stem: dict[str, _Ca] = {}
     for ca in cas:
         if ca.name is None:
             continue
         first = by_name.get(ca.name)
+        same_id = by_stem.get(construct_id_stem(ca.name))
         if first is not None:
             problems.append(
                 ConfigProblem.at(
@@ -100,8 +116,13 @@ def _unique_names(cas: list[_Ca], problems: list[ConfigProblem]) -> dict[str, _C
                     "CA names must be unique",
                 )
             )
+        elif same_id is not None:
+            where = f"certificate_authorities[{same_id.index}]"
+            problems.append(_same_id_problem(ca.loc("name"), ca.name, str(same_id.name), where))
+            by_name[ca.name] = ca
         else:
             by_name[ca.name] = ca
+            by_stem[construct_id_stem(ca.name)] = ca
     return by_name
 
 
@@ -404,11 +425,13 @@ def _check_lookups(lookups: Any, problems: list[ConfigProblem]) -> None:
     if not isinstance(lookups, list | tuple):
         return
     seen: dict[str, int] = {}
+    stems: dict[str, tuple[str, int]] = {}
     for index, raw in enumerate(lookups):
         if not isinstance(raw, Mapping):
             continue
         name = _str(raw.get("name"))
         if name is not None:
+            same_id = stems.get(construct_id_stem(name))
             if name in seen:
                 problems.append(
                     ConfigProblem.at(
@@ -417,8 +440,16 @@ def _check_lookups(lookups: Any, problems: list[ConfigProblem]) -> None:
                         "must be unique",
                     )
                 )
+            elif same_id is not None:
+                problems.append(
+                    _same_id_problem(
+                        ("lookups", index, "name"), name, same_id[0], f"lookups[{same_id[1]}]"
+                    )
+                )
+                seen[name] = index
             else:
                 seen[name] = index
+                stems[construct_id_stem(name)] = (name, index)
         has_domain = raw.get("domain") is not None
         has_hostname = raw.get("hostname") is not None
         if has_domain and has_hostname:

@@ -334,3 +334,32 @@ def test_email_listed_twice_is_rejected() -> None:
     problem = only_problem(data)
     assert problem.path == "notifications.emails[1]"
     assert "listed twice" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("a-b", "a--b"), ("issuing", "-issuing"), ("1-2", "12")]
+)
+def test_ca_names_that_would_share_logical_ids_are_rejected(first: str, second: str) -> None:
+    problem = only_problem(_with_cas(_ca(first, None), _ca(second, None)))
+    assert problem.path == f"{CA1}.name"
+    assert f"{second!r} and {first!r} ({CA0}) would get the same CloudFormation logical IDs" in (
+        problem.message
+    )
+
+
+def test_lookup_names_that_would_share_logical_ids_are_rejected() -> None:
+    data = example()
+    data["lookups"].append({"name": "web-", "hostname": "api.example.com"})
+    problem = only_problem(data)
+    assert problem.path == "lookups[1].name"
+    assert "'web-' and 'web' (lookups[0]) would get the same CloudFormation logical IDs" in (
+        problem.message
+    )
+
+
+def test_construct_id_stem_is_the_one_the_stack_uses() -> None:
+    from cdk_pca.config.rules import construct_id_stem
+    from stacks.pki_stack import ca_construct_id
+
+    for name in ("root", "issuing-2", "a--b", "-x-", "1-2", "12"):
+        assert ca_construct_id(name) == construct_id_stem(name) + "Ca"
