@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Duration, Environment, Stack, Validations
 from aws_cdk import aws_acmpca as acmpca
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
 
@@ -414,6 +415,7 @@ def test_metric_factory_uses_the_published_dimensions_and_sensible_defaults() ->
         "Minimum",
     ]
     assert crl.period.to_seconds() == 3600 and failure.period.to_seconds() == 300
+    assert latency.unit == cloudwatch.Unit.MILLISECONDS
     assert (expiry.namespace, expiry.metric_name) == ("AWS/CertificateManager", "DaysToExpiry")
     assert expiry.dimensions == {"CertificateArn": WEB_ARN}
     assert expiry.period.to_days() == 1
@@ -429,3 +431,35 @@ def test_metric_factory_accepts_period_statistic_and_label_overrides() -> None:
         "p99",
         "p99 latency",
     )
+
+
+def _joined_text(value: Any) -> str:
+    """A Fn::Join body as text, each token (Ref, GetAtt) replaced by the word TOKEN."""
+    parts = value["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else "TOKEN" for part in parts)
+
+
+def test_dashboard_body_is_valid_json_on_the_24_column_grid(built: Built) -> None:
+    (dashboard,) = built.template.find_resources("AWS::CloudWatch::Dashboard").values()
+    body = json.loads(_joined_text(dashboard["Properties"]["DashboardBody"]))
+
+    cells: set[tuple[int, int]] = set()
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24
+        area = {
+            (x, y)
+            for x in range(widget["x"], widget["x"] + widget["width"])
+            for y in range(widget["y"], widget["y"] + widget["height"])
+        }
+        assert not cells & area, f"widget overlaps another: {widget}"
+        cells |= area
+    (alarms,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert len(alarms["properties"]["alarms"]) == len(built.monitoring.alarms)
+    crl_graph = next(w for w in body["widgets"] if w["properties"].get("title") == "CRL generated")
+    assert crl_graph["properties"]["metrics"][0] == [
+        "AWS/ACMPrivateCA",
+        "CRLGenerated",
+        "PrivateCAArn",
+        ROOT_ARN,
+        {"stat": "Sum", "period": 3600, "label": "CRLGenerated"},
+    ]
