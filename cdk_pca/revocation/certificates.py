@@ -21,6 +21,9 @@ _HEX_SERIAL = re.compile(r"[0-9a-f]+")
 _Extension = TypeVar("_Extension", bound=x509.ExtensionType)
 # RFC 5280 4.1.2.2: serials are at most 20 octets; AWS caps CertificateSerial at 128 characters.
 MAX_SERIAL_OCTETS = 20
+# A certificate is a few KiB and a CA bundle a few hundred: more is the wrong file, and a device
+# such as /dev/zero never ends.
+MAX_CERTIFICATE_FILE_BYTES = 16 * 1024 * 1024
 
 
 class CertificateInputError(ValueError):
@@ -29,17 +32,18 @@ class CertificateInputError(ValueError):
 
 def parse_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in `data`: PEM (one or a bundle), DER, or PKCS#7 (.p7c) in DER or PEM."""
-    stripped = data.lstrip()
-    if stripped.startswith(b"-----BEGIN"):
-        blocks = _PEM_CERTIFICATE.findall(stripped)
+    # PEM blocks may follow text: `openssl x509 -text` output, `Bag Attributes` from pkcs12.
+    if b"-----BEGIN" in data:
+        blocks = _PEM_CERTIFICATE.findall(data)
         if blocks:
             try:
                 return [x509.load_pem_x509_certificate(block) for block in blocks]
             except ValueError as exc:
                 raise CertificateInputError(f"unreadable PEM certificate: {exc}") from exc
-        if b"-----BEGIN PKCS7-----" in stripped:
-            return _pkcs7(stripped, pem=True)
-        raise CertificateInputError("PEM data without a CERTIFICATE block")
+        if b"-----BEGIN PKCS7-----" in data:
+            return _pkcs7(data[data.index(b"-----BEGIN PKCS7-----") :], pem=True)
+        if data.lstrip().startswith(b"-----BEGIN"):
+            raise CertificateInputError("PEM data without a CERTIFICATE block")
     try:
         return [x509.load_der_x509_certificate(data)]
     except ValueError:
@@ -75,9 +79,12 @@ def load_certificates_file(
     path: str | Path, *, what: str = "certificate"
 ) -> list[x509.Certificate]:
     """Every certificate in a PEM (bundle), DER or PKCS#7 file; a one-line error naming it."""
+    if not str(path):
+        raise CertificateInputError(f"{what} file name is empty")
     file = Path(path)
     try:
-        data = file.read_bytes()
+        with file.open("rb") as stream:
+            data = stream.read(MAX_CERTIFICATE_FILE_BYTES + 1)
     except FileNotFoundError:
         raise CertificateInputError(f"{what} file {str(file)!r} does not exist") from None
     except IsADirectoryError:
@@ -86,6 +93,10 @@ def load_certificates_file(
         raise CertificateInputError(
             f"cannot read {what} file {str(file)!r}: {exc.strerror}"
         ) from None
+    if len(data) > MAX_CERTIFICATE_FILE_BYTES:
+        raise CertificateInputError(
+            f"{what} file {str(file)!r} is larger than 16 MiB: not a certificate file"
+        )
     try:
         return parse_certificates(data)
     except CertificateInputError as exc:

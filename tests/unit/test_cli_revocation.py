@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,44 @@ def test_status_with_a_bad_issuer_file(capsys: pytest.CaptureFixture[str], tmp_p
 
     assert code == 2
     assert_one_line_error(err, "is a directory")
+
+
+def test_status_refuses_an_endless_file_instead_of_reading_it_all(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_cli(capsys, "status", "--cert", "/dev/zero")
+
+    assert code == 2
+    assert_one_line_error(err, "'/dev/zero' is larger than 16 MiB")
+
+
+def test_status_with_an_empty_file_name_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "status", "--cert", "")
+
+    assert code == 2
+    assert_one_line_error(err, "--cert file name is empty")
+
+
+def test_status_reads_a_pem_certificate_after_leading_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.integration.openssl_pki import MemoryCa, pem
+
+    ca = MemoryCa.create()
+    leaf = tmp_path / "leaf.pem"
+    # What `openssl x509 -text` and `openssl pkcs12 -nokeys` write before the PEM block.
+    leaf.write_text(
+        "Bag Attributes\n    friendlyName: leaf\nCertificate:\n" + pem(ca.issue("t.example"))
+    )
+    (tmp_path / "ca.pem").write_text(ca.pem)
+
+    code, out, err = run_cli(
+        capsys, "status", "--cert", str(leaf), "--issuer", str(tmp_path / "ca.pem"), "--json"
+    )
+
+    assert err == ""
+    assert json.loads(out)["subject"] == "CN=t.example"
+    assert code == 2  # no OCSP or CRL pointers: unknown
 
 
 def test_status_without_cert_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
