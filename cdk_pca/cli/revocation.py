@@ -77,17 +77,20 @@ _STYLE = {"good": "bold green", "revoked": "bold red", "unknown": "bold yellow"}
 
 def _print_status_table(report: StatusReport) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # Names, URLs and errors come from the certificate and the peers: print them as text, not
+    # as rich markup (a subject 'CN=x[/]' would otherwise raise MarkupError).
     console = Console()
     data = report.to_json()
     console.print(
         f"[{_STYLE[report.status]}]{report.status.upper()}[/]  serial {data['serial']}  "
-        f"{data['subject']}"
+        f"{escape(data['subject'])}"
     )
     issuer = data["issuer"]
     if issuer["subject"]:
-        console.print(f"issuer: {issuer['subject']} (from {issuer['source']})")
+        console.print(f"issuer: {escape(issuer['subject'])} (from {escape(str(issuer['source']))})")
     table = Table(show_header=True, header_style="bold")
     table.add_column("")
     table.add_column("OCSP", overflow="fold")
@@ -100,11 +103,11 @@ def _print_status_table(report: StatusReport) -> None:
     )
     for label, key in _TABLE_FIELDS:
         if ocsp[key] or crl[key]:
-            table.add_row(label, str(ocsp[key] or ""), str(crl[key] or ""))
+            table.add_row(label, escape(str(ocsp[key] or "")), escape(str(crl[key] or "")))
     console.print(table)
     notes = [f"OCSP: {n}" for n in ocsp["notes"]] + [f"CRL: {n}" for n in crl["notes"]]
     for note in [*notes, *report.notes]:
-        console.print(f"[dim]note:[/] {note}", highlight=False)
+        console.print(f"[dim]note:[/] {escape(note)}", highlight=False)
 
 
 _TABLE_FIELDS = (
@@ -240,24 +243,27 @@ def _revoke_json(
 
 def _print_revoked(outcome: RevocationOutcome, ca_arn: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console()
     verb = "was already revoked" if outcome.already_revoked else "revoked"
     console.print(
         f"[bold red]serial {outcome.target.certificate_serial} {verb}[/] "
-        f"({outcome.reason}) by {ca_arn}",
+        f"({outcome.reason}) by {escape(ca_arn)}",
         highlight=False,
     )
     for note in outcome.notes:
-        console.print(f"[dim]note:[/] {note}", highlight=False)
+        console.print(f"[dim]note:[/] {escape(note)}", highlight=False)
 
 
 def _describe_method(result: MethodResult | None) -> str:
+    from rich.markup import escape
+
     if result is None:
         return "[dim]not published by this CA[/]"
     text = f"[{_STYLE[result.status]}]{result.status}[/]"
     if result.error:
-        text += f" [dim]({result.error})[/]"
+        text += f" [dim]({escape(result.error)})[/]"
     return text
 
 
@@ -302,6 +308,7 @@ def _wait_with_live_display(
 
 def _print_wait(wait: WaitResult) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console()
     minutes = wait.elapsed_seconds / 60
@@ -316,7 +323,7 @@ def _print_wait(wait: WaitResult) -> None:
     console.print(f"  OCSP: {_describe_method(wait.ocsp)}", highlight=False)
     console.print(f"  CRL:  {_describe_method(wait.crl)}", highlight=False)
     for note in wait.notes:
-        console.print(f"[dim]note:[/] {note}", highlight=False)
+        console.print(f"[dim]note:[/] {escape(note)}", highlight=False)
 
 
 def _register_audit_report(subparsers: Any) -> None:

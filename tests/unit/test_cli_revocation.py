@@ -115,6 +115,24 @@ def test_status_reads_a_pem_certificate_after_leading_text(
     assert code == 2  # no OCSP or CRL pointers: unknown
 
 
+def test_status_table_prints_a_subject_with_rich_markup_as_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.integration.openssl_pki import MemoryCa, pem
+
+    ca = MemoryCa.create()
+    (tmp_path / "leaf.pem").write_text(pem(ca.issue("x[/] [bold]y")))
+    (tmp_path / "ca.pem").write_text(ca.pem)
+
+    code, out, err = run_cli(
+        capsys, "status", "--cert", str(tmp_path / "leaf.pem"), "--issuer", str(tmp_path / "ca.pem")
+    )
+
+    assert err == ""
+    assert "CN=x[/] [bold]y" in out
+    assert code == 2
+
+
 def test_status_without_cert_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "status", "--json")
 
