@@ -12,6 +12,11 @@ import pytest
 from cdk_pca.cli import main
 from tests.conftest import PROJECT_ROOT
 
+CA_ARN = (
+    "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/"
+    "11111111-2222-3333-4444-555555555555"
+)
+
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     try:
@@ -131,6 +136,19 @@ def test_status_table_prints_a_subject_with_rich_markup_as_text(
     assert err == ""
     assert "CN=x[/] [bold]y" in out
     assert code == 2
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "-inf"])
+def test_revoke_refuses_a_timeout_that_is_not_a_finite_number(
+    capsys: pytest.CaptureFixture[str], timeout: str
+) -> None:
+    code, _, err = run_cli(
+        capsys, "revoke", "--ca-arn", CA_ARN, "--serial", "01", "--reason", "KEY_COMPROMISE",
+        "--wait", "--timeout", timeout,
+    )  # fmt: skip
+
+    assert code == 2
+    assert_one_line_error(err, "--timeout")
 
 
 def test_status_without_cert_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
