@@ -60,6 +60,9 @@ def run_status(args: argparse.Namespace) -> int:
         certificate = load_certificate_file(args.cert, what="--cert")
         candidates = load_certificates_file(args.issuer, what="--issuer") if args.issuer else []
     except CertificateInputError as exc:
+        if args.json:
+            # DESIGN.md: `status --json` prints one JSON object, bad input included (exit 2).
+            sys.stdout.write(json.dumps(_unknown_status_json(str(exc)), indent=2) + "\n")
         raise CliError(str(exc)) from None
     # --issuer may be a chain file: use the certificate in it that signed --cert.
     issuer = next((c for c in candidates if is_issued_by(certificate, c)), None)
@@ -71,6 +74,12 @@ def run_status(args: argparse.Namespace) -> int:
     else:
         _print_status_table(report)
     return STATUS_EXIT_CODES[report.status]
+
+
+def _unknown_status_json(error: str) -> dict[str, Any]:
+    """The `status --json` object when the input could not even be read: unknown everywhere."""
+    method = {"status": "unknown", "answered": False, "error": error}
+    return {"status": "unknown", "error": error, "ocsp": dict(method), "crl": dict(method)}
 
 
 _STYLE = {"good": "bold green", "revoked": "bold red", "unknown": "bold yellow"}

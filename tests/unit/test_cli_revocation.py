@@ -43,8 +43,12 @@ def test_status_of_a_missing_file_names_the_file(
     code, out, err = run_cli(capsys, "status", "--cert", str(missing), "--json")
 
     assert code == 2
-    assert out == ""
     assert_one_line_error(err, "--cert", str(missing), "does not exist")
+    # DESIGN.md: `status --json` prints one JSON object, bad input included.
+    report = json.loads(out)
+    assert report["status"] == "unknown"
+    assert report["ocsp"]["status"] == report["crl"]["status"] == "unknown"
+    assert "does not exist" in report["error"]
 
 
 def test_status_of_a_file_that_is_not_a_certificate(
