@@ -120,7 +120,7 @@ class PkiMonitoring(Construct):
         self.topic = sns.Topic(
             self,
             "AlarmTopic",
-            topic_name=f"{pki_name}-pki-alarms",
+            topic_name=f"{pki_name}-alarms",
             display_name=f"PKI {pki_name} alarms",
             master_key=self.encryption_key,
             enforce_ssl=True,
@@ -375,7 +375,7 @@ class PkiMonitoring(Construct):
         return cloudwatch.CfnDashboard(
             self,
             "Dashboard",
-            dashboard_name=f"{self.pki_name}-pki",
+            dashboard_name=self.pki_name,
             dashboard_body=stack.to_json_string({"start": "-P7D", "widgets": layout.widgets}),
         )
 

@@ -195,7 +195,7 @@ def test_topic_is_encrypted_with_a_rotated_key_that_admits_alarms_and_events(bui
     key_arn = Stack.of(built.monitoring).resolve(built.monitoring.encryption_key.key_arn)
     built.template.has_resource_properties(
         "AWS::SNS::Topic",
-        {"TopicName": "example-pki-pki-alarms", "KmsMasterKeyId": key_arn},
+        {"TopicName": "example-pki-alarms", "KmsMasterKeyId": key_arn},
     )
     built.template.has_resource_properties(
         "AWS::KMS::Key",
@@ -343,7 +343,7 @@ def test_dashboard_has_a_row_per_ca_and_the_certificates_days_to_expiry(built: B
     dashboards = built.template.find_resources("AWS::CloudWatch::Dashboard")
     assert len(dashboards) == 1
     (dashboard,) = dashboards.values()
-    assert dashboard["Properties"]["DashboardName"] == "example-pki-pki"
+    assert dashboard["Properties"]["DashboardName"] == "example-pki"
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
 
     for ca in ("root", "issuing", "ocsp-only", "lab"):
