@@ -100,6 +100,9 @@ def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigPr
             raise _file_error(
                 source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from exc
+        except ValueError as exc:  # a number of more than 4300 digits, for one
+            reason = str(exc).split(";")[0]
+            raise _file_error(source, f"malformed JSON: {reason}") from exc
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError:
@@ -107,7 +110,7 @@ def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigPr
         return data, root, _duplicate_keys(root, ())
     loader: yaml.SafeLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _SafeLoader(text)
         root = loader.get_single_node()
         # Before constructing: construction folds merge keys (<<: *anchor) into the node.
         duplicates = _duplicate_keys(root, ())
@@ -120,6 +123,29 @@ def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigPr
         if loader is not None:
             loader.dispose()
     return data, root, duplicates
+
+
+class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+    """PyYAML's SafeLoader, but a scalar it cannot convert is a YAML error at its line.
+
+    Its resolvers pick int, float, bool or timestamp from how a plain scalar looks, and the
+    conversion then raises plain Python errors: `2020-13-45` (ValueError: month must be in
+    1..12), a 5,000-digit number, `!!bool maybe` (KeyError).
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            value = show(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+            reason = str(exc).split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"cannot read {value} as {node.tag.rsplit(':', 1)[-1]} ({reason}); "
+                "quote it if it is text",
+                node.start_mark,
+            ) from exc
 
 
 def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:

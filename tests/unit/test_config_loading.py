@@ -154,6 +154,30 @@ def test_absurdly_nested_file_is_a_config_error_not_a_recursion_error(
     assert "is nested too deeply to be a PKI config" in _file_problem(_write(tmp_path, text, name))
 
 
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("2020-13-45", "cannot read '2020-13-45' as timestamp (month must be in 1..12)"),
+        ("!!bool maybe", "cannot read 'maybe' as bool"),
+        ("9" * 5000, "as int (Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_scalar_yaml_cannot_convert_is_a_config_error_at_its_line(
+    value: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"name: x\ncertificate_authorities:\n  - name: {value}\n")
+    message = str(caught.value)
+    assert message.startswith("malformed YAML at line 3, column 11:")
+    assert fragment in message
+    assert "quote it if it is text" in message
+
+
+def test_json_number_too_long_to_read_is_a_config_error(tmp_path: Path) -> None:
+    text = '{"name": "x", "certificate_authorities": [], "a": ' + "9" * 5000 + "}"
+    assert "malformed JSON: Exceeds the limit" in _file_problem(_write(tmp_path, text, "p.json"))
+
+
 def test_endless_device_is_refused_after_4_mib_instead_of_read_forever() -> None:
     assert "is larger than 4 MiB" in _file_problem(Path("/dev/zero"))
 
