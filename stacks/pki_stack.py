@@ -103,7 +103,11 @@ class PkiStack(Stack):
             assert self.crl_distribution is not None
             crl = CrlOptions(
                 expiration_days=crl_config.expiration_days,
-                custom_cname=crl_config.custom_cname or self.crl_distribution.domain_name,
+                # AWS refuses a CNAME with OmitExtension; without the CDP extension in issued
+                # certificates no client reads it anyway.
+                custom_cname=None
+                if crl_config.omit_extension
+                else crl_config.custom_cname or self.crl_distribution.domain_name,
                 partitioned=crl_config.partitioned,
                 custom_path=crl_config.custom_path,
                 omit_extension=crl_config.omit_extension,

@@ -87,6 +87,27 @@ def test_crl_bucket_encryption_follows_the_config(tmp_path: Any, encryption: str
         "     validity_days: 365, crl: {enabled: true}}\n"
     )
     stack = PkiStack(new_app(), "Tiny", config=load_config(config_file))
-    Template.from_stack(stack).resource_count_is(
-        "AWS::KMS::Key", 1 if encryption == "SSE_KMS" else 0
+    crl_keys = Template.from_stack(stack).find_resources(
+        "AWS::KMS::Key",
+        {"Properties": {"Description": "Encrypts the CRLs that AWS Private CA publishes"}},
     )
+    assert len(crl_keys) == (1 if encryption == "SSE_KMS" else 0)
+
+
+def test_omitted_cdp_extension_sets_no_cname(tmp_path: Any) -> None:
+    config_file = tmp_path / "pki.yaml"
+    config_file.write_text(
+        "name: tiny\n"
+        "certificate_authorities:\n"
+        "  - {name: root, type: ROOT, subject: {common_name: Tiny Root}, key_algorithm: RSA_2048,\n"
+        "     validity_days: 365, crl: {enabled: true, omit_extension: true}}\n"
+    )
+    stack = PkiStack(new_app(), "Tiny", config=load_config(config_file))
+    ca = next(
+        iter(
+            Template.from_stack(stack).find_resources("AWS::ACMPCA::CertificateAuthority").values()
+        )
+    )
+    crl = ca["Properties"]["RevocationConfiguration"]["CrlConfiguration"]
+    assert crl["CrlDistributionPointExtensionConfiguration"] == {"OmitExtension": True}
+    assert "CustomCname" not in crl
