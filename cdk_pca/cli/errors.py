@@ -33,7 +33,11 @@ def _describe_botocore(exc: BaseException) -> str:
             f"({name})"
         )
     if name == "NoRegionError":
-        return "no AWS region set: pass one with AWS_REGION or AWS_DEFAULT_REGION"
+        # boto3 reads AWS_DEFAULT_REGION and the profile, never AWS_REGION (other SDKs' name).
+        return (
+            "no AWS region set: pass --region, or set AWS_DEFAULT_REGION or a region in the "
+            "AWS profile (boto3 does not read AWS_REGION)"
+        )
     if name in {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"}:
         return f"cannot reach the AWS endpoint ({exc}); check the region and the network"
     response = getattr(exc, "response", None)

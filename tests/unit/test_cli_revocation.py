@@ -202,3 +202,15 @@ def test_aws_clients_are_built_in_the_arn_region_with_retries() -> None:
     assert client.meta.region_name == "ap-northeast-3"
     assert client.meta.config.retries["mode"] == "adaptive"
     assert client.meta.config.retries["total_max_attempts"] == 9  # 8 retries + the call
+
+
+def test_missing_region_error_names_the_variables_boto3_reads() -> None:
+    from botocore.exceptions import NoRegionError
+
+    from cdk_pca.cli.errors import describe_exception
+
+    message, code = describe_exception(NoRegionError())
+
+    assert code == 2
+    assert "AWS_DEFAULT_REGION" in message
+    assert "boto3 does not read AWS_REGION" in message
