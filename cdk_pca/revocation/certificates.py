@@ -201,6 +201,16 @@ def is_issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> boo
     return True
 
 
+def is_ca_certificate(certificate: x509.Certificate) -> bool | None:
+    """True for a CA certificate (basicConstraints cA), False for an end entity, None if unreadable."""
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+    except ValueError:
+        return None
+
+
 def describe_name(name: x509.Name) -> str:
     """An RFC 4514 string, or a placeholder when cryptography cannot print the name."""
     try:

@@ -29,15 +29,17 @@ def check_crl(
     *,
     now: datetime,
     timeout: float | None = None,
+    is_ca: bool | None = None,
 ) -> MethodResult:
-    """Ask each distribution point in turn; the first that answers decides."""
+    """Ask each distribution point in turn; the first that answers decides. `is_ca` says whether
+    the certificate checked is a CA's (None: not known), for CRLs scoped to one kind."""
     return first_answer(
         "crl",
         urls,
         missing="the certificate names no http CRL distribution point",
         ask=lambda url: fetch(url, accept="application/pkix-crl, */*", timeout=timeout).body,
         evaluate=lambda body, url: evaluate_crl(
-            body, url=url, serial=serial, issuer=issuer, now=now
+            body, url=url, serial=serial, issuer=issuer, now=now, is_ca=is_ca
         ),
     )
 
@@ -51,7 +53,13 @@ def load_crl(data: bytes) -> tuple[x509.CertificateRevocationList, bytes]:
 
 
 def evaluate_crl(
-    data: bytes, *, url: str | None, serial: int, issuer: x509.Certificate, now: datetime
+    data: bytes,
+    *,
+    url: str | None,
+    serial: int,
+    issuer: x509.Certificate,
+    now: datetime,
+    is_ca: bool | None = None,
 ) -> MethodResult:
     """Verify a fetched CRL against `issuer` and report what it says about `serial`."""
     result = MethodResult(method="crl", status=UNKNOWN, answered=True, url=url)
@@ -105,6 +113,12 @@ def evaluate_crl(
     except ValueError as exc:
         return unknown(f"unreadable CRL entries: {exc}")
     if entry is None:
+        try:
+            out_of_scope = _scope_problem(crl, url, is_ca)
+        except ValueError as exc:
+            return unknown(f"unreadable issuingDistributionPoint extension: {exc}")
+        if out_of_scope:
+            return unknown(f"the serial is not listed, but {out_of_scope}")
         return replace(result, status=GOOD)
     try:
         reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.value
@@ -118,6 +132,37 @@ def evaluate_crl(
             "the entry says removeFromCRL: the certificate is no longer on hold"
         )
     return replace(result, status=REVOKED, reason=reason, revocation_time=entry.revocation_date_utc)
+
+
+def _scope_problem(
+    crl: x509.CertificateRevocationList, url: str | None, is_ca: bool | None
+) -> str | None:
+    """Why this CRL's silence about a certificate does not mean good: its issuingDistributionPoint
+    limits it to other certificates, reasons or distribution points (RFC 5280 5.2.5, 6.3.3 b)."""
+    # AWS Private CA's partitioned CRLs carry a critical IDP, and "you must validate that the
+    # CRL's associated issuing distribution point (IDP) URI matches the certificate's CDP URI":
+    # https://docs.aws.amazon.com/acm-pca/latest/userguide/crl-planning.html
+    try:
+        scope = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+    except x509.ExtensionNotFound:
+        return None
+    if scope.only_some_reasons:
+        reasons = ", ".join(sorted(reason.value for reason in scope.only_some_reasons))
+        return f"this CRL only lists revocations for some reasons ({reasons})"
+    if scope.only_contains_attribute_certs:
+        return "this CRL only lists attribute certificates"
+    if scope.only_contains_ca_certs and is_ca is False:
+        return "this CRL only lists CA certificates"
+    if scope.only_contains_user_certs and is_ca is True:
+        return "this CRL only lists end-entity certificates"
+    names = [
+        name.value
+        for name in scope.full_name or ()
+        if isinstance(name, x509.UniformResourceIdentifier)
+    ]
+    if url is not None and names and url not in names:
+        return f"this CRL is the one for {', '.join(names)}, not for {url}"
+    return None
 
 
 def _describe_content(data: bytes) -> str:

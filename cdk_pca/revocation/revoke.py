@@ -23,6 +23,7 @@ from cdk_pca.revocation.aws import (
 from cdk_pca.revocation.certificates import (
     colon_hex_serial,
     describe_name,
+    is_ca_certificate,
     is_issued_by,
     load_certificate_file,
     parse_certificates,
@@ -329,6 +330,7 @@ def wait_until_visible(
             ocsp_urls=ocsp_urls,
             crl_urls=crl_urls,
             now=datetime.now(UTC),
+            is_ca=is_ca_certificate(target.certificate) if target.certificate else None,
         )
         watched_ocsp = ocsp if ocsp_urls else None
         watched_crl = crl if crl_urls else None

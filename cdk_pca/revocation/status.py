@@ -16,6 +16,7 @@ from cdk_pca.revocation.certificates import (
     CertificateInputError,
     colon_hex_serial,
     describe_name,
+    is_ca_certificate,
     is_issued_by,
     parse_certificates,
     revocation_pointers,
@@ -131,6 +132,7 @@ def check_status(
             crl_urls=pointers.crl_urls,
             now=moment,
             timeout=timeout,
+            is_ca=is_ca_certificate(certificate),
         )
     if moment > certificate.not_valid_after_utc:
         notes.append("the certificate has expired: CAs may drop expired entries from the CRL")
@@ -152,12 +154,15 @@ def check_serial(
     crl_urls: list[str],
     now: datetime,
     timeout: float | None = None,
+    is_ca: bool | None = None,
 ) -> tuple[MethodResult, MethodResult]:
     """(OCSP, CRL) answers for `serial` of `issuer`, asked at the same time: the slower of the
-    two bounds the wait, not their sum."""
+    two bounds the wait, not their sum. `is_ca`: whether `serial` is a CA's, None if unknown."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="revocation") as pool:
         ocsp_future = pool.submit(check_ocsp, serial, issuer, ocsp_urls, now=now, timeout=timeout)
-        crl_future = pool.submit(check_crl, serial, issuer, crl_urls, now=now, timeout=timeout)
+        crl_future = pool.submit(
+            check_crl, serial, issuer, crl_urls, now=now, timeout=timeout, is_ca=is_ca
+        )
         return ocsp_future.result(), crl_future.result()
 
 

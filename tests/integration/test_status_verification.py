@@ -13,11 +13,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509 import ocsp
 
+from cdk_pca.revocation.crl import evaluate_crl
 from cdk_pca.revocation.fetch import FetchError, fetch
 from cdk_pca.revocation.ocsp import evaluate_response
 from cdk_pca.revocation.status import check_status
 from tests.integration.openssl_pki import (
     IssuedCertificate,
+    MemoryCa,
     OpenSslCa,
     RevocationHttpServer,
     SilentListener,
@@ -365,3 +367,93 @@ def test_loopback_is_fetched_directly_even_with_a_proxy_in_the_environment(
         dead_proxy.close()
 
     assert completed.stdout.strip() == "pong", completed.stderr
+
+
+# --- CRLs scoped by an issuingDistributionPoint (AWS Private CA's partitioned CRLs) -----------
+
+
+def _scoped_crl(ca: MemoryCa, scope: x509.IssuingDistributionPoint, revoked: int = 0) -> bytes:
+    moment = now()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.certificate.subject)
+        .last_update(moment - timedelta(minutes=5))
+        .next_update(moment + timedelta(days=1))
+        .add_extension(scope, critical=True)
+    )
+    if revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(revoked)
+            .revocation_date(moment - timedelta(minutes=10))
+            .build()
+        )
+    return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def _idp(
+    url: str | None = None,
+    *,
+    only_ca: bool = False,
+    reasons: frozenset[x509.ReasonFlags] | None = None,
+) -> x509.IssuingDistributionPoint:
+    return x509.IssuingDistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(url)] if url else None,
+        relative_name=None,
+        only_contains_user_certs=False,
+        only_contains_ca_certs=only_ca,
+        only_some_reasons=reasons,
+        indirect_crl=False,
+        only_contains_attribute_certs=False,
+    )
+
+
+PARTITION_1 = "http://crl.example.com/crl/ca-id-1.crl"
+PARTITION_2 = "http://crl.example.com/crl/ca-id-2.crl"
+
+
+def test_crl_of_the_certificates_own_partition_is_believed() -> None:
+    ca = MemoryCa.create()
+    result = evaluate_crl(
+        _scoped_crl(ca, _idp(PARTITION_1)), url=PARTITION_1, serial=7, issuer=ca.certificate,
+        now=now(), is_ca=False,
+    )  # fmt: skip
+    assert result.status == "good"
+
+
+def test_crl_of_another_partition_that_does_not_list_the_serial_is_unknown() -> None:
+    ca = MemoryCa.create()
+    result = evaluate_crl(
+        _scoped_crl(ca, _idp(PARTITION_2)), url=PARTITION_1, serial=7, issuer=ca.certificate,
+        now=now(), is_ca=False,
+    )  # fmt: skip
+    assert result.status == "unknown"
+    assert f"this CRL is the one for {PARTITION_2}, not for {PARTITION_1}" in (result.error or "")
+
+
+@pytest.mark.parametrize(
+    ("scope", "fragment"),
+    [
+        (_idp(only_ca=True), "only lists CA certificates"),
+        (_idp(reasons=frozenset({x509.ReasonFlags.key_compromise})), "for some reasons"),
+    ],
+)
+def test_crl_scoped_to_other_certificates_or_reasons_cannot_say_good(
+    scope: x509.IssuingDistributionPoint, fragment: str
+) -> None:
+    ca = MemoryCa.create()
+    result = evaluate_crl(
+        _scoped_crl(ca, scope), url=PARTITION_1, serial=7, issuer=ca.certificate, now=now(),
+        is_ca=False,
+    )  # fmt: skip
+    assert result.status == "unknown"
+    assert fragment in (result.error or "")
+
+
+def test_serial_listed_in_a_scoped_crl_is_still_revoked() -> None:
+    ca = MemoryCa.create()
+    result = evaluate_crl(
+        _scoped_crl(ca, _idp(PARTITION_2), revoked=7), url=PARTITION_1, serial=7,
+        issuer=ca.certificate, now=now(), is_ca=False,
+    )  # fmt: skip
+    assert result.status == "revoked"
