@@ -32,11 +32,13 @@ def read_pem_certificates(path: Path, *, label: str) -> list[x509.Certificate]:
     try:
         if path.is_dir():
             raise ValueError(f"{label} is a directory, not a PEM file")
-        if not path.is_file():
+        if not path.exists():
             raise ValueError(
                 f"{label} does not exist (looked for {path}; relative paths start "
                 "at the config file's folder)"
             )
+        if not path.is_file():
+            raise ValueError(f"{label} is not a regular file ({path}): expected a PEM file")
         if path.stat().st_size > MAX_PEM_BYTES:
             raise ValueError(f"{label} is larger than 1 MiB: not a certificate file")
         data = path.read_bytes()

@@ -334,6 +334,7 @@ def test_phase1_without_certificate_files_is_accepted() -> None:
     [
         ("missing.pem", "chain.pem", "certificate_file", "'missing.pem' does not exist"),
         (".", "chain.pem", "certificate_file", "is a directory"),
+        ("/dev/zero", "chain.pem", "certificate_file", "'/dev/zero' is not a regular file"),
         ("notes.txt", "chain.pem", "certificate_file", "is not a PEM certificate"),
         ("leaf.pem", "chain.pem", "certificate_file", "is not a CA certificate"),
         ("expired.pem", "chain.pem", "certificate_file", "expired on"),
