@@ -85,11 +85,27 @@ def validate_reason(reason: str) -> str:
     """The RevokeCertificate RevocationReason, checked before any AWS call (case-insensitive)."""
     normalised = reason.strip().upper().replace("-", "_")
     if normalised not in REVOCATION_REASONS:
+        squeezed = normalised.replace("_", "").lower()
+        meant = _RFC5280_REASONS.get(squeezed)
+        hint = f" (the RFC 5280 name of {meant}?)" if meant else ""
+        if squeezed in ("certificatehold", "removefromcrl"):
+            hint = " (AWS Private CA cannot put a certificate on hold)"
         raise RevocationRefused(
-            f"--reason {reason!r} is not a RevokeCertificate reason: allowed "
+            f"--reason {reason!r} is not a RevokeCertificate reason{hint}: allowed "
             + ", ".join(REVOCATION_REASONS)
         )
     return normalised
+
+
+# `cdk-pca status` prints RFC 5280 reason names; an operator may paste one into --reason.
+_RFC5280_REASONS = {
+    "keycompromise": "KEY_COMPROMISE",
+    "cacompromise": "CERTIFICATE_AUTHORITY_COMPROMISE",
+    "affiliationchanged": "AFFILIATION_CHANGED",
+    "cessationofoperation": "CESSATION_OF_OPERATION",
+    "privilegewithdrawn": "PRIVILEGE_WITHDRAWN",
+    "aacompromise": "A_A_COMPROMISE",
+}
 
 
 def resolve_target(

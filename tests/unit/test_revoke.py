@@ -363,6 +363,25 @@ def test_bad_reason_is_refused_before_any_aws_call(
 
 
 @pytest.mark.parametrize(
+    ("reason", "hint"),
+    [
+        ("keyCompromise", "(the RFC 5280 name of KEY_COMPROMISE?)"),
+        ("cACompromise", "(the RFC 5280 name of CERTIFICATE_AUTHORITY_COMPROMISE?)"),
+        ("certificateHold", "(AWS Private CA cannot put a certificate on hold)"),
+        ("CERTIFICATE_HOLD", "(AWS Private CA cannot put a certificate on hold)"),
+    ],
+)
+def test_rfc5280_reason_names_that_status_prints_point_at_the_api_name(
+    aws: StubbedAws, capsys: pytest.CaptureFixture[str], reason: str, hint: str
+) -> None:
+    code, _, err = revoke(capsys, "--serial", "abc", "--reason", reason)
+
+    assert code == 2
+    assert hint in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
     "ca_arn",
     [
         "not-an-arn",
