@@ -5,7 +5,11 @@ Plain urllib (no extra dependency): a dead responder or a huge answer must not h
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -73,9 +77,84 @@ class _BoundedRedirects(urllib.request.HTTPRedirectHandler):
         return new_request
 
 
-_OPENER = urllib.request.build_opener(_BoundedRedirects)
+class _Deadline:
+    """Shuts down every socket a fetch opened once its deadline passes.
+
+    A socket timeout bounds each read, not a whole answer: a peer that sends its status line and
+    headers a byte at a time would hold `http.client` for ever. Shutting the sockets down makes
+    the blocked read return at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if sock is not None:
+                self._sockets.append(sock)
+            if self.expired:
+                self._shut_down()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut_down()
+
+    def _shut_down(self) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _current.deadline = None
+
+
+# The deadline of the fetch running in this thread (OCSP and CRL are fetched in parallel).
+_current = threading.local()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    deadline: _Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+
+class _WatchedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTPConnection, req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTPSConnection, req, context=getattr(self, "_context", None))
+
+
+_HANDLERS = (_BoundedRedirects, _WatchedHTTPHandler, _WatchedHTTPSHandler)
+_OPENER = urllib.request.build_opener(*_HANDLERS)
 # Loopback never goes through an http_proxy from the environment (no_proxy is often unset).
-_DIRECT_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _BoundedRedirects)
+_DIRECT_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), *_HANDLERS)
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -98,6 +177,19 @@ def fetch(
     if content_type:
         headers["Content-Type"] = content_type
     request = urllib.request.Request(url, data=data, headers=headers)
+    with _Deadline(limit) as watchdog:
+        try:
+            return _read(request, url, limit, deadline, max_bytes)
+        except FetchError as exc:
+            # A shut-down socket surfaces as a reset or a truncated answer: say what happened.
+            if watchdog.expired and f"within {limit:g} s" not in str(exc):
+                raise FetchError(f"{url}: no answer within {limit:g} s") from None
+            raise
+
+
+def _read(
+    request: urllib.request.Request, url: str, limit: float, deadline: float, max_bytes: int
+) -> FetchedResource:
     try:
         opener = _DIRECT_OPENER if _is_loopback(url) else _OPENER
         with opener.open(request, timeout=limit) as response:

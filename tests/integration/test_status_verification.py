@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -212,6 +214,52 @@ def test_dead_responder_and_crl_server_time_out_quickly(
     assert "no answer within 0.5 s" in (report.crl.error or "")
     # Both were asked at once: the total is about one timeout, not two.
     assert elapsed < 0.95
+
+
+class TricklingHeaders:
+    """Answers with a status line, then one header byte every 50 ms: each read is quick, the
+    answer never completes (a socket timeout alone never fires)."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(4)
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/slow.crl"
+        self._stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                try:
+                    connection.recv(65536)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    while not self._stopped.wait(0.05):
+                        connection.sendall(b"a")
+                except OSError:
+                    continue
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._socket.close()
+
+
+def test_peer_that_trickles_its_headers_is_cut_off_at_the_deadline() -> None:
+    slow = TricklingHeaders()
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError) as caught:
+            fetch(slow.url, timeout=0.5)
+        elapsed = time.monotonic() - started
+    finally:
+        slow.close()
+
+    assert "answer within 0.5 s" in str(caught.value)
+    assert elapsed < 2
 
 
 def test_answers_beyond_the_size_bound_are_refused(http: RevocationHttpServer) -> None:
