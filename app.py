@@ -55,6 +55,16 @@ def main() -> None:
         app.synth()
     except ValueError as exc:
         _fail(f"{config_path}: {exc}")
+    _exit_without_waiting_for_node()
+
+
+def _exit_without_waiting_for_node() -> None:
+    """The cloud assembly is complete once synth() returns. jsii's graceful shutdown then waits for
+    its Node process to tear down, which takes ~0.7 s once IAM policy documents exist (0.07 s for an
+    empty app): a quarter of the synth. Node exits on its own when its stdin closes."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
