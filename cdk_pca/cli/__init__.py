@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"cdk-pca {args.command}: interrupted\n")
         return 130
-    except Exception as exc:  # noqa: BLE001 - the contract is one line, never a traceback
+    except Exception as exc:  # the contract is one line, never a traceback
         message, exit_code = describe_exception(exc)
         sys.stderr.write(f"cdk-pca {args.command}: error: {message}\n")
         return exit_code

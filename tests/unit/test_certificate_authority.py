@@ -427,7 +427,7 @@ def test_omit_extension_refuses_a_custom_cname() -> None:
     stack = new_stack()
     bucket = CrlBucket(stack, "CrlBucket")
     with pytest.raises(
-        ValueError, match="crl.omit_extension: cannot be combined with crl.custom_cname"
+        ValueError, match=r"crl\.omit_extension: cannot be combined with crl\.custom_cname"
     ):
         _root(
             stack,

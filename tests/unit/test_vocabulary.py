@@ -25,5 +25,5 @@ def test_ml_dsa_key_signs_only_with_its_own_parameter_set() -> None:
 
 def test_subordinate_template_names_the_path_length() -> None:
     assert v.subordinate_template_arn(2).endswith("SubordinateCACertificate_PathLen2/V1")
-    with pytest.raises(ValueError, match="allowed 0..3"):
+    with pytest.raises(ValueError, match=r"allowed 0\.\.3"):
         v.subordinate_template_arn(4)
