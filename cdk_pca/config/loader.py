@@ -92,22 +92,41 @@ def _file_error(source: str, message: str) -> ConfigError:
 
 def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
     """(data, YAML node tree for line numbers, duplicate-key problems)."""
-    if source.endswith(".json"):
-        # PyYAML refuses tab indentation, which JSON allows: read JSON files as JSON.
-        try:
-            data = json.loads(text) if text.strip() else None
-        except json.JSONDecodeError as exc:
-            raise _file_error(
-                source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            ) from exc
-        except ValueError as exc:  # a number of more than 4300 digits, for one
-            reason = str(exc).split(";")[0]
-            raise _file_error(source, f"malformed JSON: {reason}") from exc
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            root = None
-        return data, root, _duplicate_keys(root, ())
+    if source.endswith(".json") or _is_json(text):
+        return _parse_json(text, source)
+    return _parse_yaml(text, source)
+
+
+def _is_json(text: str) -> bool:
+    """JSON under another name (pki.yaml): JSON allows the tab indentation PyYAML refuses.
+    Text starting with `{` that is not JSON is a YAML flow mapping, with YAML's messages."""
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_json(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
+    try:
+        data = json.loads(text) if text.strip() else None
+    except json.JSONDecodeError as exc:
+        raise _file_error(
+            source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+    except ValueError as exc:  # a number of more than 4300 digits, for one
+        reason = str(exc).split(";")[0]
+        raise _file_error(source, f"malformed JSON: {reason}") from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        root = None  # tab-indented JSON: no line numbers, the problems still have their paths
+    return data, root, _duplicate_keys(root, ())
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
     loader: yaml.SafeLoader | None = None
     try:
         loader = _SafeLoader(text)
@@ -152,6 +171,8 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     what = exc.problem or "cannot parse"
+    if "'\\t'" in what:
+        what += "; YAML indents with spaces only, replace the tabs"
     if exc.context:
         what = f"{what} ({exc.context}"
         if exc.context_mark and exc.context_mark is not mark:

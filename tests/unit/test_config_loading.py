@@ -90,6 +90,23 @@ def test_json_config_is_accepted(tmp_path: Path) -> None:
     assert load_config(path).certificate_authorities[1].name == "issuing"
 
 
+def test_tab_indented_json_is_accepted_under_a_yaml_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, json.dumps(example(), indent="\t"), name="pki.yaml")
+    assert load_config(path).certificate_authorities[0].name == "root"
+
+
+def test_yaml_flow_mapping_is_still_read_as_yaml() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("{name: x, certificate_authorities: [], a: 1}\n", source="pki.yaml")
+    assert [problem.path for problem in caught.value.problems] == ["a", "certificate_authorities"]
+
+
+def test_tab_indentation_in_yaml_says_to_use_spaces(tmp_path: Path) -> None:
+    message = _file_problem(_write(tmp_path, "name: x\ncertificate_authorities:\n\t- name: r\n"))
+    assert message.startswith("malformed YAML at line 3, column 1:")
+    assert "YAML indents with spaces only, replace the tabs" in message
+
+
 def test_malformed_json_names_the_line(tmp_path: Path) -> None:
     message = _file_problem(_write(tmp_path, '{\n  "name": "x",\n  oops\n}\n', name="pki.json"))
     assert message.startswith("malformed JSON at line 3")
