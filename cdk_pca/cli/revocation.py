@@ -51,13 +51,12 @@ def run_status(args: argparse.Namespace) -> int:
     from cdk_pca.revocation.certificates import (
         CertificateInputError,
         is_issued_by,
-        load_certificate_file,
         load_certificates_file,
     )
     from cdk_pca.revocation.status import check_status
 
     try:
-        certificate = load_certificate_file(args.cert, what="--cert")
+        certificate, *bundled = load_certificates_file(args.cert, what="--cert")
         candidates = load_certificates_file(args.issuer, what="--issuer") if args.issuer else []
     except CertificateInputError as exc:
         if args.json:
@@ -66,9 +65,15 @@ def run_status(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     # --issuer may be a chain file: use the certificate in it that signed --cert.
     issuer = next((c for c in candidates if is_issued_by(certificate, c)), None)
+    source = "--issuer"
     if issuer is None and candidates:
         issuer = candidates[0]
-    report = check_status(certificate, issuer)
+    elif issuer is None:
+        # Without --issuer, a --cert bundle (fullchain.pem) may carry the issuer after the
+        # certificate; else check_status fetches it from the AIA caIssuers URL.
+        issuer = next((c for c in bundled if is_issued_by(certificate, c)), None)
+        source = "--cert bundle"
+    report = check_status(certificate, issuer, issuer_source=source)
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:

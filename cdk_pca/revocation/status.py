@@ -100,19 +100,21 @@ def check_status(
     *,
     timeout: float | None = None,
     now: datetime | None = None,
+    issuer_source: str = "--issuer",
 ) -> StatusReport:
-    """Check `certificate` by OCSP and CRL concurrently; see `combine` for the overall verdict."""
+    """Check `certificate` by OCSP and CRL concurrently; see `combine` for the overall verdict.
+    `issuer_source` says where a given `issuer` came from, for the report."""
     moment = now or datetime.now(UTC)
     pointers = revocation_pointers(certificate)
     notes = list(pointers.notes)
     if issuer is not None:
-        source = IssuerSource(issuer, "--issuer")
+        source = IssuerSource(issuer, issuer_source)
         if not is_issued_by(certificate, issuer):
             source = IssuerSource(
                 None,
-                "--issuer",
-                f"the --issuer certificate ({describe_name(issuer.subject)}) did not sign this "
-                "certificate",
+                issuer_source,
+                f"the {issuer_source} certificate ({describe_name(issuer.subject)}) did not sign "
+                "this certificate",
             )
     else:
         source = find_issuer(certificate, pointers.ca_issuer_urls, timeout=timeout)

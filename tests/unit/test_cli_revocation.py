@@ -214,3 +214,24 @@ def test_missing_region_error_names_the_variables_boto3_reads() -> None:
     assert code == 2
     assert "AWS_DEFAULT_REGION" in message
     assert "boto3 does not read AWS_REGION" in message
+
+
+def test_status_finds_the_issuer_in_a_cert_bundle_without_issuer_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.integration.openssl_pki import MemoryCa, pem
+
+    ca = MemoryCa.create("Bundled Issuing CA")
+    fullchain = tmp_path / "fullchain.pem"
+    fullchain.write_text(pem(ca.issue("leaf.example")) + ca.pem)
+
+    code, out, _ = run_cli(capsys, "status", "--cert", str(fullchain), "--json")
+
+    report = json.loads(out)
+    assert report["subject"] == "CN=leaf.example"
+    assert report["issuer"] == {
+        "subject": "CN=Bundled Issuing CA",
+        "source": "--cert bundle",
+        "error": None,
+    }
+    assert code == 2  # the leaf names no OCSP responder or CRL: unknown
