@@ -82,9 +82,21 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _unknown_status_json(error: str) -> dict[str, Any]:
-    """The `status --json` object when the input could not even be read: unknown everywhere."""
-    method = {"status": "unknown", "answered": False, "error": error}
-    return {"status": "unknown", "error": error, "ocsp": dict(method), "crl": dict(method)}
+    """The `status --json` object when the input could not even be read: unknown everywhere,
+    with the keys of a full report (null where nothing is known)."""
+    from cdk_pca.revocation.result import UNKNOWN, MethodResult
+
+    return {
+        "status": UNKNOWN,
+        "serial": None,
+        "subject": None,
+        "issuer": {"subject": None, "source": None, "error": None},
+        "notAfter": None,
+        "ocsp": MethodResult(method="ocsp", status=UNKNOWN, error=error).to_json(),
+        "crl": MethodResult(method="crl", status=UNKNOWN, error=error).to_json(),
+        "notes": [],
+        "error": error,
+    }
 
 
 _STYLE = {"good": "bold green", "revoked": "bold red", "unknown": "bold yellow"}

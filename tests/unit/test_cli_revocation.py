@@ -49,6 +49,9 @@ def test_status_of_a_missing_file_names_the_file(
     assert report["status"] == "unknown"
     assert report["ocsp"]["status"] == report["crl"]["status"] == "unknown"
     assert "does not exist" in report["error"]
+    assert "does not exist" in report["crl"]["error"]
+    assert {"serial", "subject", "issuer", "notAfter", "notes"} <= report.keys()
+    assert {"reason", "url", "thisUpdate", "nextUpdate"} <= report["ocsp"].keys()
 
 
 def test_status_of_a_file_that_is_not_a_certificate(
