@@ -6,7 +6,7 @@ problem of a file is reported at once; a value of the wrong type is left to the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cdk_pca import vocabulary
@@ -303,14 +303,11 @@ def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigPr
         return by_name.get(ca.parent)
 
     short_lived_children: dict[int, tuple[_Ca, list[str]]] = {}
+    levels, cycles = _resolve_chains(list(by_name.values()), parent_of)
     for ca in by_name.values():
-        chain = [ca]
-        parent = parent_of(ca)
-        while parent is not None and parent not in chain:
-            chain.append(parent)
-            parent = parent_of(parent)
-        if parent is ca:
-            cycle = " -> ".join(str(link.name) for link in [*chain, ca])
+        loop = cycles.get(ca.index)
+        if loop is not None:
+            cycle = " -> ".join(str(link.name) for link in [*loop, ca])
             problems.append(
                 ConfigProblem.at(
                     ca.loc("parent"),
@@ -319,11 +316,10 @@ def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigPr
                 )
             )
             continue
-        if parent is not None:
+        if ca.index not in levels:
             continue  # leads into a cycle reported on its own members
-        level = len(chain)
+        level, top = levels[ca.index]
         if level == vocabulary.MAX_HIERARCHY_DEPTH + 1:
-            top = chain[-1]
             problems.append(
                 ConfigProblem.at(
                     ca.loc("parent"),
@@ -363,6 +359,48 @@ def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigPr
                 "last CA of the hierarchy; use GENERAL_PURPOSE for a CA that signs CAs",
             )
         )
+
+
+def _resolve_chains(
+    cas: list[_Ca], parent_of: Callable[[_Ca], _Ca | None]
+) -> tuple[dict[int, tuple[int, _Ca]], dict[int, list[_Ca]]]:
+    """({index: (level, top CA)} for CAs whose parents end at a top, {index: its cycle, starting
+    at it} for CAs on a parent cycle). Each CA is walked once: a file of thousands of CAs in one
+    chain stays fast. CAs that lead into a cycle are in neither."""
+    levels: dict[int, tuple[int, _Ca]] = {}
+    cycles: dict[int, list[_Ca]] = {}
+    into_cycle: set[int] = set()
+    for ca in cas:
+        chain: list[_Ca] = []
+        position: dict[int, int] = {}
+        node: _Ca | None = ca
+        while (
+            node is not None
+            and node.index not in levels
+            and node.index not in cycles
+            and node.index not in into_cycle
+            and node.index not in position
+        ):
+            position[node.index] = len(chain)
+            chain.append(node)
+            node = parent_of(node)
+        if node is None:
+            base, top = 0, chain[-1]
+        elif node.index in levels:
+            base, top = levels[node.index]
+        elif node.index in position:
+            start = position[node.index]
+            loop = chain[start:]
+            for offset, member in enumerate(loop):
+                cycles[member.index] = loop[offset:] + loop[:offset]
+            into_cycle.update(link.index for link in chain[:start])
+            continue
+        else:
+            into_cycle.update(link.index for link in chain)
+            continue
+        for offset, link in enumerate(chain):
+            levels[link.index] = (base + len(chain) - offset, top)
+    return levels, cycles
 
 
 def _check_distinct_subjects(cas: list[_Ca], problems: list[ConfigProblem]) -> None:

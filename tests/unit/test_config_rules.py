@@ -363,3 +363,23 @@ def test_construct_id_stem_is_the_one_the_stack_uses() -> None:
 
     for name in ("root", "issuing-2", "a--b", "-x-", "1-2", "12"):
         assert ca_construct_id(name) == construct_id_stem(name) + "Ca"
+
+
+def test_ca_leading_into_a_cycle_is_not_reported_itself() -> None:
+    data = _with_cas(_ca("x", "a"), _ca("a", "b"), _ca("b", "a"), _ca("y", "x"))
+    problems = problems_of(data)
+    assert [p.path for p in problems] == [f"{CA1}.parent", "certificate_authorities[2].parent"]
+    assert "parent cycle b -> a -> b" in problems[1].message
+
+
+def test_thousands_of_cas_in_one_chain_are_checked_once_each() -> None:
+    # Each CA's chain of parents used to be walked with a list lookup per step: cubic, seconds to
+    # minutes for files of a few thousand CAs. Walked once each, this takes about a second.
+    count = 1500
+    cas = [_ca("top", None, validity_days=36500)]
+    cas += [
+        _ca(f"c{i}", f"c{i - 1}" if i else "top", validity_days=36499 - i) for i in range(count)
+    ]
+    problems = problems_of(_with_cas(*cas))
+    assert [p.path for p in problems] == ["certificate_authorities[5].parent"]
+    assert "puts 'c4' at level 6 below 'top'" in problems[0].message
