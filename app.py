@@ -55,6 +55,10 @@ def main() -> None:
         app.synth()
     except ValueError as exc:
         _fail(f"{config_path}: {exc}")
+    except RuntimeError as exc:
+        # An error raised inside CDK's JavaScript (a validation of aws-cdk-lib) reaches Python as
+        # a RuntimeError carrying the JavaScript stack: its first line is the message.
+        _fail(f"{config_path}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
     _exit_without_waiting_for_node()
 
 
