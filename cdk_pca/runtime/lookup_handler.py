@@ -21,9 +21,12 @@ from cdk_pca.lookup import (
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-# CloudFormation rejects a custom resource response larger than 4,096 bytes, so the answer carries
-# short attributes only (no PEM, no SAN list) and the failure reason is cut to fit.
+# CloudFormation rejects a custom resource response body larger than 4,096 bytes, so the answer
+# carries short attributes only (no PEM, no SAN list) and the failure reason is cut until the
+# encoded body fits: counted in bytes, as json.dumps escapes a non-ASCII character (a tag value,
+# a domain in an error message) to six of them.
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
+MAX_RESPONSE_BYTES = 4096
 _MAX_REASON = 2000
 # Answer FAILED this long before Lambda's timeout, or CloudFormation waits an hour for a reply.
 _TIMEOUT_MARGIN_SECONDS = 10.0
@@ -63,20 +66,7 @@ class _Responder:
             if self._sent:
                 return
             self._sent = True
-        if len(reason) > _MAX_REASON:
-            reason = reason[: _MAX_REASON - 3] + "..."
-        body = json.dumps(
-            {
-                "Status": status,
-                "Reason": reason or f"See CloudWatch Logs stream {self._log_stream}",
-                "PhysicalResourceId": physical_id,
-                "StackId": self._event["StackId"],
-                "RequestId": self._event["RequestId"],
-                "LogicalResourceId": self._event["LogicalResourceId"],
-                "NoEcho": False,
-                "Data": data or {},
-            }
-        ).encode()
+        body = self._body(status, physical_id, data or {}, reason)
         request = urllib.request.Request(
             self._event["ResponseURL"],
             data=body,
@@ -86,6 +76,28 @@ class _Responder:
         )
         with urllib.request.urlopen(request, timeout=_HTTP_TIMEOUT_SECONDS) as response:
             logger.info("CloudFormation answered %s to %s", response.status, status)
+
+    def _body(self, status: str, physical_id: str, data: dict[str, str], reason: str) -> bytes:
+        """The response as JSON, its reason shortened until the whole fits MAX_RESPONSE_BYTES."""
+        reason = reason or f"See CloudWatch Logs stream {self._log_stream}"
+        limit = min(len(reason), _MAX_REASON)
+        while True:
+            text = reason if limit >= len(reason) else reason[: max(limit - 3, 0)] + "..."
+            body = json.dumps(
+                {
+                    "Status": status,
+                    "Reason": text,
+                    "PhysicalResourceId": physical_id,
+                    "StackId": self._event["StackId"],
+                    "RequestId": self._event["RequestId"],
+                    "LogicalResourceId": self._event["LogicalResourceId"],
+                    "NoEcho": False,
+                    "Data": data,
+                }
+            ).encode()
+            if len(body) <= MAX_RESPONSE_BYTES or limit <= 3:
+                return body
+            limit = max(3, limit - (len(body) - MAX_RESPONSE_BYTES) // 6 - 1)
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -125,3 +137,6 @@ def handler(event: dict[str, Any], context: Any) -> None:
     finally:
         if timer is not None:
             timer.cancel()
+            # If the timer already fired, its PUT may still be in flight: Lambda freezes the
+            # environment once the handler returns, and CloudFormation would then wait an hour.
+            timer.join()

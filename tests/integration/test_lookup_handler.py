@@ -19,15 +19,19 @@ from tests.lookup_certs import fake_aws_env, import_certificate, mocked_acm
 
 class _Recorder(BaseHTTPRequestHandler):
     received: ClassVar[list[dict[str, Any]]]
+    delay_seconds: ClassVar[float] = 0.0
+    reply_delay: ClassVar[threading.Event] = threading.Event()
 
     def do_PUT(self) -> None:
         length = int(self.headers["Content-Length"])
         self.received.append(
             {
                 "content_type": self.headers.get("Content-Type"),
+                "size": length,
                 "body": json.loads(self.rfile.read(length)),
             }
         )
+        self.reply_delay.wait(self.delay_seconds)
         self.send_response(200)
         self.end_headers()
 
@@ -190,3 +194,63 @@ def test_a_lookup_that_outlives_the_lambda_reports_failure_before_the_timeout(
     worker.join()
     assert [r["body"]["Status"] for r in responses] == ["FAILED"]
     assert "timed out" in responses[0]["body"]["Reason"]
+
+
+def test_a_long_non_ascii_failure_reason_still_fits_cloudformations_4096_byte_limit(
+    cloudformation: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # json.dumps writes each non-ASCII character as a 6-byte escape: 2,000 of them made a
+    # 12 KB body, which CloudFormation rejects, leaving the stack waiting for an answer.
+    url, responses = cloudformation
+
+    def failing_client() -> Any:
+        raise RuntimeError("tag \u00e9quipe=" + "\u00e9" * 3000)
+
+    monkeypatch.setattr("cdk_pca.runtime.lookup_handler.make_acm_client", failing_client)
+    handler(event(url, "Create", {"domain": "a.example.com"}), _Context())
+    [response] = responses
+    assert response["size"] <= 4096
+    body = response["body"]
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("certificate lookup failed: tag \u00e9quipe=\u00e9")
+    assert body["Reason"].endswith("...")
+    assert response["size"] > 3500, "the reason is cut to fit, not dropped"
+
+
+def test_the_handler_returns_only_after_the_timeout_answer_reached_cloudformation(
+    cloudformation: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lambda freezes the environment when the handler returns: a timeout answer still in flight
+    # would never arrive and CloudFormation would wait an hour.
+    url, responses = cloudformation
+    monkeypatch.setattr("cdk_pca.runtime.lookup_handler._TIMEOUT_MARGIN_SECONDS", 0.0)
+    monkeypatch.setattr(_Recorder, "delay_seconds", 0.5)
+
+    def client_that_fails_once_the_timeout_answer_is_sent() -> Any:
+        for _ in range(200):
+            if responses:
+                break
+            threading.Event().wait(0.01)
+        raise RuntimeError("too late")
+
+    monkeypatch.setattr(
+        "cdk_pca.runtime.lookup_handler.make_acm_client",
+        client_that_fails_once_the_timeout_answer_is_sent,
+    )
+
+    class _ShortContext(_Context):
+        def get_remaining_time_in_millis(self) -> int:
+            return 1_000
+
+    delivered = threading.Event()
+    original_wait = _Recorder.reply_delay.wait
+
+    def wait_then_mark(timeout: float | None = None) -> bool:
+        result = original_wait(timeout)
+        delivered.set()
+        return result
+
+    monkeypatch.setattr(_Recorder.reply_delay, "wait", wait_then_mark)
+    handler(event(url, "Create", {"domain": "a.example.com"}), _ShortContext())
+    assert delivered.is_set(), "the handler returned while the timeout answer was in flight"
+    assert [r["body"]["Status"] for r in responses] == ["FAILED"]
