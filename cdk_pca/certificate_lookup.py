@@ -36,6 +36,12 @@ LOOKUP_MODES: tuple[LookupMode, ...] = ("deploy", "synth")
 RESOURCE_TYPE = "Custom::CertificateLookup"
 PROVIDER_ID = "CertificateLookupProvider"
 HANDLER = "cdk_pca.runtime.lookup_handler.handler"
+# The Lambda answers within its 2-minute timeout; if it never answers (it fails to start, or its
+# answer is lost), CloudFormation would wait the default hour before failing the deploy. Ten
+# minutes covers one run plus Lambda's asynchronous retries (after about 1 and 2 minutes).
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+LAMBDA_TIMEOUT = Duration.minutes(2)
+SERVICE_TIMEOUT = Duration.minutes(10)
 
 # The package files the Lambda imports: the handler and the selection rules it shares with the CLI.
 _LAMBDA_FILES = ("lookup.py", "vocabulary.py", "runtime/__init__.py", "runtime/lookup_handler.py")
@@ -136,6 +142,7 @@ class CertificateLookup(Construct):
                 service_token=provider.function.function_arn,
                 resource_type=RESOURCE_TYPE,
                 properties=properties,
+                service_timeout=SERVICE_TIMEOUT,
             )
             self.certificate_arn = self.resource.get_att_string("Arn")
             self.domain_name = self.resource.get_att_string("DomainName")
@@ -229,7 +236,7 @@ class _LookupProvider(Construct):
             handler=HANDLER,
             code=lambda_.Code.from_asset(lambda_asset_directory()),
             role=self.role,
-            timeout=Duration.minutes(2),
+            timeout=LAMBDA_TIMEOUT,
             memory_size=256,
             log_group=self.log_group,
         )

@@ -75,6 +75,18 @@ def test_deploy_mode_is_a_custom_resource_per_lookup_sharing_one_lambda() -> Non
     )
 
 
+def test_a_lookup_lambda_that_never_answers_fails_the_deploy_in_minutes_not_an_hour() -> None:
+    stack = new_stack()
+    CertificateLookup(stack, "Web", domain="www.example.com")
+    template = Template.from_stack(stack)
+    [function] = template.find_resources("AWS::Lambda::Function").values()
+    [lookup] = template.find_resources("Custom::CertificateLookup").values()
+    service_timeout = int(lookup["Properties"]["ServiceTimeout"])  # CDK renders it "600"
+    # Longer than a run of the Lambda (which answers before its own timeout), far below the
+    # default 3,600 s CloudFormation would otherwise wait for an answer that never comes.
+    assert function["Properties"]["Timeout"] < service_timeout <= 900
+
+
 def test_deploy_mode_values_are_attributes_of_the_lookup() -> None:
     stack = new_stack()
     lookup = CertificateLookup(stack, "Web", domain="www.example.com")
