@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, CfnResource, Stack
 from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
@@ -135,6 +135,7 @@ class PkiMonitoring(Construct):
             spec.name: self._create_rule(spec) for spec in self.catalog.event_rules
         }
         self._allow_publishing()
+        self._alarms_wait_for_the_topic_policy()
         self.dashboard = self._create_dashboard() if dashboard else None
 
     def _create_key(self) -> kms.Key:
@@ -190,6 +191,20 @@ class PkiMonitoring(Construct):
                     },
                 )
             )
+
+    def _alarms_wait_for_the_topic_policy(self) -> None:
+        # A CRL-not-generated alarm of a new CA breaches at its first evaluation (missing data),
+        # within a minute of its creation. Alarms act only when their state changes
+        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html),
+        # and before the topic policy exists the publish is refused ("is not authorized to
+        # perform: SNS:Publish ... because no resource-based policy allows", seen in
+        # aws-solutions/automated-security-response-on-aws#43): that ALARM mail would be lost.
+        policy = self.topic.node.try_find_child("Policy")
+        assert isinstance(policy, sns.TopicPolicy)  # created by add_to_resource_policy
+        cfn_policy = policy.node.default_child
+        assert isinstance(cfn_policy, CfnResource)
+        for alarm in self.alarms.values():
+            alarm.add_dependency(cfn_policy)
 
     def _resource_arn(self, spec_subject: str, definition: MetricDefinition) -> str:
         if definition.namespace == ACM_NAMESPACE:

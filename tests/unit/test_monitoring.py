@@ -137,6 +137,21 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(built: Built) -> None
         assert "First check" in properties["AlarmDescription"]
 
 
+def test_alarms_are_created_after_the_topic_policy_that_lets_them_publish(built: Built) -> None:
+    # A new CA's CRL-not-generated alarm goes to ALARM at its first evaluation; created before
+    # the topic policy, its one notification would be refused by SNS and never retried.
+    [policy_id] = [
+        logical_id
+        for logical_id, resource in built.template.find_resources("AWS::SNS::TopicPolicy").items()
+        if resource["Properties"]["Topics"] == [_topic_ref(built)]
+    ]
+    alarms = built.template.find_resources("AWS::CloudWatch::Alarm")
+    mine = [a for a in alarms.values() if a["Properties"]["AlarmName"] in built.monitoring.alarms]
+    assert len(mine) == len(built.monitoring.alarms) > 0
+    for alarm in mine:
+        assert policy_id in alarm.get("DependsOn", []), alarm["Properties"]["AlarmName"]
+
+
 def test_crl_bucket_alarm_fires_on_any_misconfigured_bucket_datapoint(built: Built) -> None:
     properties = _alarm(built, "example-pki-root-crl-bucket-misconfigured")
 
