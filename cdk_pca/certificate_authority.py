@@ -214,7 +214,7 @@ class PrivateCertificateAuthority(Resource):
         if acm_renewals:
             # ACM renews private certificates only when the CA grants it these three actions.
             # https://docs.aws.amazon.com/privateca/latest/userguide/assign-permissions.html
-            acmpca.CfnPermission(
+            permission = acmpca.CfnPermission(
                 self,
                 "AcmRenewalPermission",
                 actions=["IssueCertificate", "GetCertificate", "ListPermissions"],
@@ -222,6 +222,8 @@ class PrivateCertificateAuthority(Resource):
                 principal="acm.amazonaws.com",
                 source_account=Stack.of(self).account,
             )
+            # Retained like the CA: without it ACM silently stops renewing what the CA issued.
+            permission.apply_removal_policy(RemovalPolicy.RETAIN)
         if external_parent and self.activation is None:
             CfnOutput(
                 self,

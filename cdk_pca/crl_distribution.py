@@ -5,9 +5,12 @@ The bucket stays private (origin access control); CAs put this domain in their C
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Acknowledgment, Annotations, Duration, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_pca.crl_bucket import CrlBucket
@@ -27,6 +30,10 @@ class CrlDistribution(Construct):
     nothing to its integrity.
 
     :param crl_bucket: the bucket the CAs publish to.
+    :param crl_paths: the object prefixes CloudFront may read: PCA's ``crl`` and every CA's
+        ``custom_path``. Anything else in the bucket (PCA's permission test object, audit
+        reports) stays private. ``/`` (CRLs at the bucket root) serves the whole bucket.
+        @default ``("crl",)``
     :param cache_ttl: how long edges cache a CRL. @default 5 minutes.
     :param price_class: @default ``PRICE_CLASS_100`` (North America and Europe edges).
     """
@@ -37,6 +44,7 @@ class CrlDistribution(Construct):
         construct_id: str,
         *,
         crl_bucket: CrlBucket,
+        crl_paths: Sequence[str] = ("crl",),
         cache_ttl: Duration = DEFAULT_CRL_CACHE_TTL,
         price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
     ) -> None:
@@ -72,6 +80,19 @@ class CrlDistribution(Construct):
             log_bucket=crl_bucket.access_logs_bucket,
             log_file_prefix="cloudfront/",
         )
+        prefixes = sorted({path.strip("/") for path in crl_paths})
+        if prefixes and "" not in prefixes:
+            # CDK's origin access control grant covers bucket/*; AWS's guide serves only the CRL
+            # path. https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html#s3-bpa
+            crl_bucket.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="CloudFrontReadsOnlyCrls",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
+                    actions=["s3:GetObject"],
+                    not_resources=[crl_bucket.bucket.arn_for_objects(f"{p}/*") for p in prefixes],
+                )
+            )
         if crl_bucket.encryption_key is not None:
             # CDK scopes the key policy to this account's distributions (distribution/*) because
             # naming this one would make key, bucket and distribution depend on each other.

@@ -55,7 +55,17 @@ class PkiStack(Stack):
                 encryption=cast(CrlBucketEncryption, config.crl_bucket.encryption),
             )
             self.crl_distribution = CrlDistribution(
-                self, "CrlDistribution", crl_bucket=self.crl_bucket
+                self,
+                "CrlDistribution",
+                crl_bucket=self.crl_bucket,
+                crl_paths=[
+                    "crl",
+                    *(
+                        ca.crl.custom_path
+                        for ca in config.certificate_authorities
+                        if ca.crl.enabled and ca.crl.custom_path
+                    ),
+                ],
             )
             CfnOutput(
                 self,

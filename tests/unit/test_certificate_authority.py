@@ -242,6 +242,9 @@ def test_ca_with_crl_waits_for_the_bucket_policy(three_tier: Any) -> None:
 def test_acm_renewals_grant_acm_the_three_actions(three_tier: Any) -> None:
     template, cas = three_tier
     template.resource_count_is("AWS::ACMPCA::Permission", 1)
+    (permission,) = template.find_resources("AWS::ACMPCA::Permission").values()
+    assert permission["DeletionPolicy"] == "Retain"
+    assert permission["UpdateReplacePolicy"] == "Retain"
     template.has_resource_properties(
         "AWS::ACMPCA::Permission",
         {

@@ -79,7 +79,7 @@ def test_policy_denies_plain_http_and_old_tls(default_bucket: Any) -> None:
     statements = template.to_json()["Resources"][policy_id]["Properties"]["PolicyDocument"][
         "Statement"
     ]
-    denies = [s for s in statements if s["Effect"] == "Deny"]
+    denies = [s for s in statements if s["Effect"] == "Deny" and "Condition" in s]
     assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in denies]
     assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in [s["Condition"] for s in denies]
 
@@ -92,7 +92,9 @@ def test_cloudfront_reads_through_origin_access_control_only(default_bucket: Any
         "Statement"
     ]
     cloudfront = [
-        s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+        s
+        for s in statements
+        if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"} and s["Effect"] == "Allow"
     ]
     assert len(cloudfront) == 1
     assert cloudfront[0]["Action"] == "s3:GetObject"
@@ -178,3 +180,37 @@ def test_invalid_bucket_arguments_are_rejected(kwargs: dict[str, Any], message: 
     stack = new_stack()
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         CrlBucket(stack, "CrlBucket", **kwargs)
+
+
+def _cloudfront_deny(template: Template) -> list[dict[str, Any]]:
+    return [
+        s
+        for policy in template.find_resources("AWS::S3::BucketPolicy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "CloudFrontReadsOnlyCrls"
+    ]
+
+
+def test_cloudfront_may_read_only_the_crl_paths(default_bucket: Any) -> None:
+    template, _ = default_bucket
+    (deny,) = _cloudfront_deny(template)
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert deny["Action"] == "s3:GetObject"
+    assert "crl/*" in str(deny["NotResource"])
+
+
+def test_custom_crl_paths_are_served_too() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    CrlDistribution(stack, "CrlDistribution", crl_bucket=bucket, crl_paths=["crl", "/pki/crls/"])
+    (deny,) = _cloudfront_deny(Template.from_stack(stack))
+    served = str(deny["NotResource"])
+    assert "/crl/*" in served and "/pki/crls/*" in served
+
+
+def test_crls_at_the_bucket_root_serve_the_whole_bucket() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    CrlDistribution(stack, "CrlDistribution", crl_bucket=bucket, crl_paths=["crl", "/"])
+    assert _cloudfront_deny(Template.from_stack(stack)) == []
