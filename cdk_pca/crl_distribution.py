@@ -6,14 +6,18 @@ The bucket stays private (origin access control); CAs put this domain in their C
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Annotations, Duration, Validations
+from aws_cdk import Acknowledgment, Annotations, Duration, Token, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_pca.crl_bucket import CrlBucket
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_certificatemanager as acm
 
 # How long an edge may serve a CRL before asking S3 again. PCA itself takes up to 30 minutes to
 # publish a revocation, so 5 more minutes of caching keeps revocations visible within ~35 minutes
@@ -34,6 +38,10 @@ class CrlDistribution(Construct):
         ``custom_path``. Anything else in the bucket (PCA's permission test object, audit
         reports) stays private. ``/`` (CRLs at the bucket root) serves the whole bucket.
         @default ``("crl",)``
+    :param domain_names: host names that serve the CRLs besides the distribution's own domain
+        (the CAs' ``custom_cname``): CloudFront answers 403 to a Host it does not know.
+    :param certificate: an ACM certificate in us-east-1 covering ``domain_names``; CloudFront
+        requires one for any alternate domain name, even when clients use plain HTTP.
     :param cache_ttl: how long edges cache a CRL. @default 5 minutes.
     :param price_class: @default ``PRICE_CLASS_100`` (North America and Europe edges).
     """
@@ -45,10 +53,16 @@ class CrlDistribution(Construct):
         *,
         crl_bucket: CrlBucket,
         crl_paths: Sequence[str] = ("crl",),
+        domain_names: Sequence[str] = (),
+        certificate: acm.ICertificate | None = None,
         cache_ttl: Duration = DEFAULT_CRL_CACHE_TTL,
         price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
     ) -> None:
         super().__init__(scope, construct_id)
+        if certificate is not None and not domain_names:
+            raise ValueError(
+                f"{self.node.path}: certificate: given without domain_names; it would cover nothing"
+            )
         cache_policy = cloudfront.CachePolicy(
             self,
             "CachePolicy",
@@ -74,12 +88,25 @@ class CrlDistribution(Construct):
                 cache_policy=cache_policy,
                 compress=False,
             ),
+            domain_names=list(domain_names) if certificate is not None else None,
+            certificate=certificate,
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate is not None else None
+            ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=price_class,
             enable_logging=True,
             log_bucket=crl_bucket.access_logs_bucket,
             log_file_prefix="cloudfront/",
         )
+        if domain_names and certificate is None:
+            names = ", ".join(n for n in domain_names if not Token.is_unresolved(n))
+            Annotations.of(self).add_warning_v2(
+                "cdk-pca:crlCnameWithoutCertificate",
+                f"CRL CNAME {names} is not an alternate domain name of this distribution (no "
+                "certificate): CloudFront answers 403 to it. Give an ACM certificate in us-east-1 "
+                "(crl_distribution.certificate_arn in pki.yaml), or serve that name yourself.",
+            )
         prefixes = sorted({path.strip("/") for path in crl_paths})
         if prefixes and "" not in prefixes:
             # CDK's origin access control grant covers bucket/*; AWS's guide serves only the CRL

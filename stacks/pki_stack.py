@@ -24,6 +24,8 @@ from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_certificatemanager as acm
+
     from cdk_pca.certificate_lookup import CertificateLookup
 
 
@@ -66,6 +68,14 @@ class PkiStack(Stack):
                         if ca.crl.enabled and ca.crl.custom_path
                     ),
                 ],
+                domain_names=sorted(
+                    {
+                        ca.crl.custom_cname
+                        for ca in config.certificate_authorities
+                        if ca.crl.enabled and ca.crl.custom_cname and not ca.crl.omit_extension
+                    }
+                ),
+                certificate=self._crl_certificate(),
             )
             CfnOutput(
                 self,
@@ -105,6 +115,16 @@ class PkiStack(Stack):
         )
 
     # --- end of monitoring -----------------------------------------------------------------------
+
+    def _crl_certificate(self) -> acm.ICertificate | None:
+        """The us-east-1 certificate for the CRL CNAMEs, if the config names one."""
+        arn = self.config.crl_distribution.certificate_arn
+        if arn is None:
+            return None
+        # Imported only here: most configs need no certificate, and every module costs synth time.
+        from aws_cdk import aws_certificatemanager
+
+        return aws_certificatemanager.Certificate.from_certificate_arn(self, "CrlCertificate", arn)
 
     def _add_certificate_authority(self, ca_config: Any) -> PrivateCertificateAuthority:
         crl_config = ca_config.crl

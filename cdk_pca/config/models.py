@@ -215,6 +215,28 @@ class CrlBucketConfig(_Model):
     encryption: Annotated[str, one_of(("SSE_S3", "SSE_KMS"))] = "SSE_S3"
 
 
+# CloudFront takes certificates for alternate domain names only from ACM in us-east-1.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html
+CloudFrontCertificateArn = Annotated[
+    str,
+    pattern(
+        r"arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}",
+        20,
+        2048,
+        "an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID): "
+        "CloudFront takes certificates only from there",
+    ),
+]
+
+
+class CrlDistributionConfig(_Model):
+    """The CloudFront distribution that serves the CRLs. With `certificate_arn` (covering every
+    CA's crl.custom_cname), those names become its alternate domain names; without it CloudFront
+    answers 403 to them, and only the distribution's own domain serves the CRLs."""
+
+    certificate_arn: CloudFrontCertificateArn | None = None
+
+
 AcmStatuses = Annotated[
     tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_STATUSES)], ...], NON_EMPTY
 ]
@@ -278,7 +300,7 @@ class AlarmsConfig(_Model):
 
 
 # Sections a user may leave empty (`lookups:` with its entries commented out) mean "none".
-_EMPTY_MEANS_DEFAULT = ("notifications", "lookups", "alarms", "crl_bucket")
+_EMPTY_MEANS_DEFAULT = ("notifications", "lookups", "alarms", "crl_bucket", "crl_distribution")
 
 
 class PkiConfig(_Model):
@@ -292,6 +314,7 @@ class PkiConfig(_Model):
     lookups: tuple[LookupConfig, ...] = ()
     alarms: AlarmsConfig = AlarmsConfig()
     crl_bucket: CrlBucketConfig = CrlBucketConfig()
+    crl_distribution: CrlDistributionConfig = CrlDistributionConfig()
 
     @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
     @classmethod

@@ -214,3 +214,65 @@ def test_crls_at_the_bucket_root_serve_the_whole_bucket() -> None:
     bucket = CrlBucket(stack, "CrlBucket")
     CrlDistribution(stack, "CrlDistribution", crl_bucket=bucket, crl_paths=["crl", "/"])
     assert _cloudfront_deny(Template.from_stack(stack)) == []
+
+
+def test_crl_cnames_become_alternate_domain_names_with_a_certificate() -> None:
+    from aws_cdk import aws_certificatemanager as acm
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    certificate = acm.Certificate.from_certificate_arn(
+        stack,
+        "Cert",
+        "arn:aws:acm:us-east-1:111122223333:certificate/0d5c1a6e-7f8b-4c2d-9e3f-2a1b4c6d8e0f",
+    )
+    CrlDistribution(
+        stack,
+        "CrlDistribution",
+        crl_bucket=bucket,
+        domain_names=["crl.example.com"],
+        certificate=certificate,
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudFront::Distribution",
+        {
+            "DistributionConfig": Match.object_like(
+                {
+                    "Aliases": ["crl.example.com"],
+                    "ViewerCertificate": Match.object_like(
+                        {
+                            "AcmCertificateArn": Match.string_like_regexp("us-east-1"),
+                            "MinimumProtocolVersion": "TLSv1.2_2021",
+                        }
+                    ),
+                }
+            )
+        },
+    )
+
+
+def test_a_crl_cname_without_certificate_warns_that_cloudfront_answers_403() -> None:
+    from aws_cdk.assertions import Annotations
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    CrlDistribution(stack, "CrlDistribution", crl_bucket=bucket, domain_names=["crl.example.com"])
+    Annotations.from_stack(stack).has_warning(
+        "*", Match.string_like_regexp("crl.example.com .*403")
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudFront::Distribution",
+        {"DistributionConfig": Match.object_like({"Aliases": Match.absent()})},
+    )
+
+
+def test_a_certificate_without_domain_names_is_rejected() -> None:
+    from aws_cdk import aws_certificatemanager as acm
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    certificate = acm.Certificate.from_certificate_arn(
+        stack, "Cert", "arn:aws:acm:us-east-1:111122223333:certificate/x"
+    )
+    with pytest.raises(ValueError, match="certificate: given without domain_names"):
+        CrlDistribution(stack, "CrlDistribution", crl_bucket=bucket, certificate=certificate)

@@ -111,3 +111,28 @@ def test_omitted_cdp_extension_sets_no_cname(tmp_path: Any) -> None:
     crl = ca["Properties"]["RevocationConfiguration"]["CrlConfiguration"]
     assert crl["CrlDistributionPointExtensionConfiguration"] == {"OmitExtension": True}
     assert "CustomCname" not in crl
+
+
+def test_crl_cnames_and_certificate_from_the_config_reach_the_distribution() -> None:
+    template = Template.from_json(synthesize("examples/three-tier-external-root.yaml").template)
+    (distribution,) = template.find_resources("AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == ["crl.pki.example.com"]
+    assert config["ViewerCertificate"]["AcmCertificateArn"].startswith("arn:aws:acm:us-east-1:")
+
+
+def test_crl_distribution_certificate_must_be_in_us_east_1(tmp_path: Any) -> None:
+    from cdk_pca.config import ConfigError
+
+    config_file = tmp_path / "pki.yaml"
+    config_file.write_text(
+        "name: tiny\n"
+        "crl_distribution: {certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012'}\n"
+        "certificate_authorities:\n"
+        "  - {name: root, type: ROOT, subject: {common_name: Tiny Root}, key_algorithm: RSA_2048,\n"
+        "     validity_days: 365, crl: {enabled: true, custom_cname: crl.example.com}}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_file)
+    assert "crl_distribution.certificate_arn" in str(raised.value)
+    assert "us-east-1" in str(raised.value)
