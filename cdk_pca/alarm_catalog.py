@@ -152,9 +152,11 @@ def crl_generation_window_hours(crl_expiration_days: int) -> int:
 
     CloudWatch evaluates at most seven days (PutMetricAlarm), so the window is capped at 168 h:
     for a CRL that lives longer than eight days the alarm fires after a week of silence, earlier
-    than strictly needed. AWS does not document how long before nextUpdate Private CA refreshes;
-    if it refreshes less than the margin ahead (the alarm then fires every cycle and clears by
-    itself), set `crl_generation_window_hours` for that CA.
+    than strictly needed. The current guide does not say how long before nextUpdate Private CA
+    refreshes; an older API reference says "at 1/2 the age of next update" (AWS SDK for Ruby v2,
+    Aws::ACMPCA::Types::CrlConfiguration). At that rate every window here holds for CRLs of up
+    to 14 days; a CRL that lives longer is refreshed less often than CloudWatch can wait, and the
+    alarm fires every cycle: keep expiration_days <= 14, or set `crl_generation_window_hours`.
 
     A brand-new CA writes no CRL until it has issued a certificate (crl-planning in the Private
     CA user guide), and missing data breaches: the alarm is in ALARM from its first evaluation
