@@ -204,7 +204,7 @@ class PkiMonitoring(Construct):
         cfn_policy = policy.node.default_child
         assert isinstance(cfn_policy, CfnResource)
         for alarm in self.alarms.values():
-            alarm.add_dependency(cfn_policy)
+            alarm.add_resource_dependency(cfn_policy)
 
     def _resource_arn(self, spec_subject: str, definition: MetricDefinition) -> str:
         if definition.namespace == ACM_NAMESPACE:
