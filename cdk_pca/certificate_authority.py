@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import jsii
 from aws_cdk import (
-    ArnFormat,
     CfnOutput,
     Duration,
     IStableStringProducer,
@@ -32,7 +31,7 @@ from constructs import Construct
 
 from cdk_pca import vocabulary
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
-from cdk_pca.pca_metrics import PcaMetricFactory
+from cdk_pca.pca_metrics import PCA_NAMESPACE, PRIVATE_CA_ARN_DIMENSION, PcaMetricFactory
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
@@ -267,19 +266,6 @@ class PrivateCertificateAuthority(Resource):
         """Level in the hierarchy: 1 for a root or an externally signed CA."""
         return 1 if self.parent is None else self.parent.depth + 1
 
-    @property
-    def crl_distribution_url(self) -> str | None:
-        """Where clients fetch this CA's CRL (``http://<cname>/<path>/<ca-id>.crl``)."""
-        if self.crl is None or self.crl.custom_cname is None:
-            return None
-        path = (self.crl.custom_path or "crl").strip("/")
-        ca_id = (
-            Stack.of(self)
-            .split_arn(self.certificate_authority_arn_unactivated, ArnFormat.SLASH_RESOURCE_NAME)
-            .resource_name
-        )
-        return f"http://{self.crl.custom_cname}/{path}/{ca_id}.crl"
-
     def grant_issue(self, grantee: iam.IGrantable) -> iam.Grant:
         """acm-pca:IssueCertificate and GetCertificate on this CA."""
         return iam.Grant.add_to_principal(
@@ -315,9 +301,9 @@ class PrivateCertificateAuthority(Resource):
     def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
         """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
         return cloudwatch.Metric(
-            namespace="AWS/ACMPrivateCA",
+            namespace=PCA_NAMESPACE,
             metric_name=metric_name,
-            dimensions_map={"PrivateCAArn": self.certificate_authority_arn_unactivated},
+            dimensions_map={PRIVATE_CA_ARN_DIMENSION: self.certificate_authority_arn_unactivated},
             **props,
         )
 
