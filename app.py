@@ -9,16 +9,14 @@ import os
 import sys
 from pathlib import Path
 
-# jsii runs on the Node 22 that `make` installs (Node 20 prints an end-of-life banner), even when
-# a global `cdk` on Node 20 started this app. Set before aws_cdk starts its Node process.
-_PROJECT_NODE = Path(__file__).resolve().parent / "node_modules" / ".bin"
-if (_PROJECT_NODE / "node").exists():
-    os.environ["PATH"] = f"{_PROJECT_NODE}{os.pathsep}{os.environ.get('PATH', '')}"
+# isort: off
+# `stacks` first: importing it points jsii at the project's Node 22 (Node 20 prints an end-of-life
+# banner, even when a global `cdk` on Node 20 started this app) before aws_cdk starts Node.
+from stacks import PkiStack
+import aws_cdk as cdk
+# isort: on
 
-import aws_cdk as cdk  # noqa: E402
-
-from cdk_pca.config import ConfigError, load_config  # noqa: E402
-from stacks import PkiStack  # noqa: E402
+from cdk_pca.config import ConfigError, load_config
 
 DEFAULT_CONFIG = "pki.yaml"
 
