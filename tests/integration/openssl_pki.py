@@ -115,14 +115,17 @@ class SilentListener:
         self._socket.close()
 
 
-class EndlessStream:
-    """Answers every connection with HTTP headers and no Content-Length, then bytes forever."""
+class StreamingPeer:
+    """A loopback HTTP peer that answers each connection by `_answer` until closed: for peers
+    that misbehave mid-answer, which http.server cannot imitate."""
+
+    path = "/"
 
     def __init__(self) -> None:
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self._socket.listen(4)
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/huge.crl"
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}{self.path}"
         self._stopped = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -135,18 +138,28 @@ class EndlessStream:
             with connection:
                 try:
                     connection.recv(65536)
-                    connection.sendall(
-                        b"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n\r\n"
-                    )
-                    chunk = b"\x00" * 65536
-                    while not self._stopped.is_set():
-                        connection.sendall(chunk)
+                    self._answer(connection)
                 except OSError:
                     continue
+
+    def _answer(self, connection: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self._stopped.set()
         self._socket.close()
+
+
+class EndlessStream(StreamingPeer):
+    """Answers every connection with HTTP headers and no Content-Length, then bytes forever."""
+
+    path = "/huge.crl"
+
+    def _answer(self, connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n\r\n")
+        chunk = b"\x00" * 65536
+        while not self._stopped.is_set():
+            connection.sendall(chunk)
 
 
 # --- The CA ------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from tests.integration.openssl_pki import (
     OpenSslCa,
     RevocationHttpServer,
     SilentListener,
+    StreamingPeer,
     now,
 )
 
@@ -216,36 +216,16 @@ def test_dead_responder_and_crl_server_time_out_quickly(
     assert elapsed < 0.95
 
 
-class TricklingHeaders:
+class TricklingHeaders(StreamingPeer):
     """Answers with a status line, then one header byte every 50 ms: each read is quick, the
     answer never completes (a socket timeout alone never fires)."""
 
-    def __init__(self) -> None:
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(4)
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/slow.crl"
-        self._stopped = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+    path = "/slow.crl"
 
-    def _serve(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            with connection:
-                try:
-                    connection.recv(65536)
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-                    while not self._stopped.wait(0.05):
-                        connection.sendall(b"a")
-                except OSError:
-                    continue
-
-    def close(self) -> None:
-        self._stopped.set()
-        self._socket.close()
+    def _answer(self, connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while not self._stopped.wait(0.05):
+            connection.sendall(b"a")
 
 
 def test_peer_that_trickles_its_headers_is_cut_off_at_the_deadline() -> None:
