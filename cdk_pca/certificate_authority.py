@@ -42,10 +42,7 @@ _HOST_NAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
-# PCA's own pattern for CrlConfiguration.CustomPath (botocore acm-pca service model).
-_CUSTOM_PATH = re.compile(
-    r"^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$"
-)
+_CUSTOM_PATH = re.compile(vocabulary.CRL_CUSTOM_PATH_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -478,7 +475,7 @@ class PrivateCertificateAuthority(Resource):
                     "crl.omit_extension: cannot be combined with crl.custom_cname; AWS Private CA "
                     "refuses OmitExtension when a custom CNAME is set"
                 )
-            if crl.custom_path is not None and not _CUSTOM_PATH.match(crl.custom_path):
+            if crl.custom_path is not None and not _CUSTOM_PATH.fullmatch(crl.custom_path):
                 problems.append(
                     f"crl.custom_path: {crl.custom_path!r} is not a valid object path "
                     "(letters, digits and -;?:@&=+$,%_.!~*()' separated by /)"

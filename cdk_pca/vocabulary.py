@@ -75,6 +75,12 @@ ROOT_CA_TEMPLATE: Final = "arn:aws:acm-pca:::template/RootCACertificate/V1"
 MAX_SUBORDINATE_PATH_LEN: Final = 3
 MAX_HIERARCHY_DEPTH: Final = MAX_SUBORDINATE_PATH_LEN + 2
 
+# CrlConfiguration.CustomPath: "/" or path segments, as the botocore acm-pca service model
+# (shape CrlPathString) spells it. Matched whole (re.fullmatch).
+CRL_CUSTOM_PATH_PATTERN: Final = (
+    r"/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*"
+)
+
 # Rough list prices (USD per CA per month) for the plan's estimate.
 # https://aws.amazon.com/private-ca/pricing/
 MONTHLY_COST_USD: Final = {"GENERAL_PURPOSE": 400, "SHORT_LIVED_CERTIFICATE": 50}

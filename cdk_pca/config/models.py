@@ -64,7 +64,7 @@ StackName = Annotated[
 CrlPath = Annotated[
     str,
     pattern(
-        r"/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*",
+        vocabulary.CRL_CUSTOM_PATH_PATTERN,
         1,
         253,
         "path segments of letters, digits and -;?:@&=+$,%_.!~*()' joined by '/', "
