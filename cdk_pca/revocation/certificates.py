@@ -83,6 +83,15 @@ def load_certificates_file(
         raise CertificateInputError(f"{what} file name is empty")
     file = Path(path)
     try:
+        # A FIFO or a device would block or never end: regular files only, checked before opening.
+        special = file.exists() and not file.is_dir() and not file.is_file()
+    except (OSError, ValueError):
+        special = False  # open() below reports what is wrong with the name
+    if special:
+        raise CertificateInputError(
+            f"{what} file {str(file)!r} is not a regular file (a FIFO, socket or device)"
+        )
+    try:
         with file.open("rb") as stream:
             data = stream.read(MAX_CERTIFICATE_FILE_BYTES + 1)
     except FileNotFoundError:
@@ -115,6 +124,14 @@ def colon_hex_serial(serial: int) -> str:
         raise CertificateInputError(f"serial {serial} is negative; serials are positive integers")
     octets = max(1, (serial.bit_length() + 7) // 8)
     return ":".join(f"{byte:02x}" for byte in serial.to_bytes(octets, "big"))
+
+
+def display_serial(serial: int) -> str:
+    """Any serial for display: colon hex, with a minus sign for the negative serials some CAs
+    issued (RFC 5280 4.1.2.2 asks clients to handle them gracefully), as OpenSSL prints them."""
+    if serial < 0:
+        return "-" + colon_hex_serial(-serial)
+    return colon_hex_serial(serial)
 
 
 def parse_serial(text: str) -> int:

@@ -24,12 +24,18 @@ MAX_TIMEOUT_SECONDS: Final = 10.0
 MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 MAX_REDIRECTS: Final = 3
 _CHUNK_BYTES: Final = 1024 * 1024
+# Less time than this left of the caller's deadline is not worth a connection attempt.
+MIN_REQUEST_SECONDS: Final = 0.05
 # Tests and impatient operators may lower the per-request timeout (never raise it past 10 s).
 TIMEOUT_ENV: Final = "CDK_PCA_HTTP_TIMEOUT"
 
 
 class FetchError(Exception):
     """The resource could not be fetched: no connection, timeout, HTTP error, too big, bad URL."""
+
+
+class FetchTimeout(FetchError):
+    """Nothing (or nothing complete) came back before the request's or the command's deadline."""
 
 
 @dataclass(frozen=True)
@@ -166,12 +172,20 @@ def fetch(
     accept: str = "*/*",
     timeout: float | None = None,
     max_bytes: int = MAX_RESPONSE_BYTES,
+    deadline: float | None = None,
 ) -> FetchedResource:
     """GET `url` (or POST `data`), within one deadline of `timeout` seconds in all, reading at most
-    `max_bytes` whatever Content-Length claims. Raises FetchError with a one-line reason."""
+    `max_bytes` whatever Content-Length claims. `deadline` (a time.monotonic() value) is the
+    caller's overall bound: the request gets what is left of it, if less. Raises FetchError
+    (FetchTimeout when time ran out) with a one-line reason."""
     if url.split(":", 1)[0].lower() not in {"http", "https"}:
         raise FetchError(f"{url}: only http and https URLs are fetched")
     limit = min(timeout if timeout is not None else default_timeout(), MAX_TIMEOUT_SECONDS)
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left < MIN_REQUEST_SECONDS:
+            raise FetchTimeout(f"{url}: not asked, the command's deadline had passed")
+        limit = min(limit, left)
     deadline = time.monotonic() + limit
     headers = {"Accept": accept, "User-Agent": "cdk-pca"}
     if content_type:
@@ -182,8 +196,8 @@ def fetch(
             return _read(request, url, limit, deadline, max_bytes)
         except FetchError as exc:
             # A shut-down socket surfaces as a reset or a truncated answer: say what happened.
-            if watchdog.expired and f"within {limit:g} s" not in str(exc):
-                raise FetchError(f"{url}: no answer within {limit:g} s") from None
+            if watchdog.expired and not isinstance(exc, FetchTimeout):
+                raise FetchTimeout(f"{url}: no answer within {limit:.3g} s") from None
             raise
 
 
@@ -197,7 +211,7 @@ def _read(
             received = 0
             while True:
                 if time.monotonic() > deadline:
-                    raise FetchError(f"{url}: no complete answer within {limit:g} s")
+                    raise FetchTimeout(f"{url}: no complete answer within {limit:.3g} s")
                 # read1: one socket read per call, so a server that trickles bytes meets the
                 # deadline check between reads instead of holding a read open indefinitely.
                 chunk = response.read1(min(_CHUNK_BYTES, max_bytes + 1 - received))
@@ -219,10 +233,10 @@ def _read(
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            raise FetchError(f"{url}: no answer within {limit:g} s") from None
+            raise FetchTimeout(f"{url}: no answer within {limit:.3g} s") from None
         raise FetchError(f"{url}: {reason}") from None
     except TimeoutError:
-        raise FetchError(f"{url}: no answer within {limit:g} s") from None
+        raise FetchTimeout(f"{url}: no answer within {limit:.3g} s") from None
     except (OSError, ValueError) as exc:
         # http.client raises RemoteDisconnected/IncompleteRead (OSError/ValueError kin) on
         # truncated answers; InvalidURL is a ValueError.

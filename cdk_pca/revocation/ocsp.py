@@ -65,6 +65,8 @@ def build_request(issuer: x509.Certificate, serial: int, nonce: bytes) -> bytes:
     """A DER OCSP request for one serial, SHA-1 CertID (what every responder, PCA's included,
     understands: RFC 5019 2.1.1), with a nonce."""
     wanted = cert_id(issuer, serial, hashes.SHA1())
+    if serial < 0:
+        return _encode_request(wanted, nonce)
     builder = (
         ocsp.OCSPRequestBuilder()
         .add_certificate_by_hash(
@@ -75,6 +77,34 @@ def build_request(issuer: x509.Certificate, serial: int, nonce: bytes) -> bytes:
     return builder.build().public_bytes(serialization.Encoding.DER)
 
 
+def _der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(octets)]) + octets + content
+
+
+def _encode_request(wanted: CertId, nonce: bytes) -> bytes:
+    """The same request by hand, for a negative serial: cryptography's builder refuses one, and
+    RFC 5280 4.1.2.2 asks clients to handle such certificates gracefully."""
+    serial = wanted.serial
+    size = ((serial if serial >= 0 else ~serial).bit_length() + 8) // 8
+    sha1 = _der(0x30, bytes.fromhex("06052b0e03021a") + b"\x05\x00")
+    cert_id_der = _der(
+        0x30,
+        sha1
+        + _der(0x04, wanted.issuer_name_hash)
+        + _der(0x04, wanted.issuer_key_hash)
+        + _der(0x02, serial.to_bytes(size, "big", signed=True)),
+    )
+    nonce_extension = _der(
+        0x30, bytes.fromhex("06092b0601050507300102") + _der(0x04, _der(0x04, nonce))
+    )
+    tbs = _der(0x30, _der(0x30, _der(0x30, cert_id_der)) + _der(0xA2, _der(0x30, nonce_extension)))
+    return _der(0x30, tbs)
+
+
 def check_ocsp(
     serial: int,
     issuer: x509.Certificate,
@@ -82,8 +112,10 @@ def check_ocsp(
     *,
     now: datetime,
     timeout: float | None = None,
+    deadline: float | None = None,
 ) -> MethodResult:
-    """POST a request to each responder in turn; the first that answers decides."""
+    """POST a request to each responder in turn; the first that answers decides. `deadline`
+    (time.monotonic) bounds all the requests together."""
     nonce = os.urandom(NONCE_BYTES)
     request = build_request(issuer, serial, nonce)
     return first_answer(
@@ -97,6 +129,7 @@ def check_ocsp(
                 content_type="application/ocsp-request",
                 accept="application/ocsp-response",
                 timeout=timeout,
+                deadline=deadline,
             ).body
         ),
         evaluate=lambda body, url: evaluate_response(
@@ -114,8 +147,24 @@ def evaluate_response(
     nonce: bytes | None,
     now: datetime,
 ) -> MethodResult:
-    """Verify an OCSP response for (`issuer`, `serial`) and report its verdict."""
+    """Verify an OCSP response for (`issuer`, `serial`) and report its verdict. Any failure to
+    read or verify leaves the answer unknown with the reason; it never raises for the data."""
     result = MethodResult(method="ocsp", status=UNKNOWN, answered=True, url=url)
+    try:
+        return _evaluate(data, result, serial, issuer, nonce, now)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        # cryptography parses lazily: a field it could not read surfaces when first touched.
+        return replace(result, status=UNKNOWN, error=f"unreadable OCSP response: {exc}")
+
+
+def _evaluate(
+    data: bytes,
+    result: MethodResult,
+    serial: int,
+    issuer: x509.Certificate,
+    nonce: bytes | None,
+    now: datetime,
+) -> MethodResult:
     try:
         response = ocsp.load_der_ocsp_response(data)
     except ValueError:

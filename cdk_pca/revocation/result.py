@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from cdk_pca.revocation.fetch import FetchError
+from cdk_pca.revocation.fetch import FetchError, FetchTimeout
 
 Status = Literal["good", "revoked", "unknown"]
 GOOD: Status = "good"
@@ -77,18 +77,45 @@ def first_answer(
     evaluate: Callable[[bytes, str], MethodResult],
 ) -> MethodResult:
     """Ask each URL in turn (`ask` raises FetchError when nothing comes back); the first answer
-    decides, whatever it says. Unknown and not answered when no URL answers, or there is none."""
+    decides, whatever it says. Unknown and not answered when no URL answers, or there is none.
+    Whatever `evaluate` raises leaves this method unknown with the error: one hostile answer
+    must never take the other method's verdict down with it."""
     if not urls:
         return MethodResult(method=method, status=UNKNOWN, error=missing)
     errors: list[str] = []
+    timed_out: list[str] = []
     for url in urls:
         try:
             body = ask(url)
+        except FetchTimeout as exc:
+            errors.append(str(exc))
+            timed_out.append(url)
+            continue
         except FetchError as exc:
             errors.append(str(exc))
             continue
-        return evaluate(body, url)
-    return MethodResult(method=method, status=UNKNOWN, url=urls[0], error="; ".join(errors))
+        try:
+            return evaluate(body, url)
+        except Exception as exc:  # a peer's bytes must not crash the command
+            return MethodResult(
+                method=method,
+                status=UNKNOWN,
+                answered=True,
+                url=url,
+                error=f"cannot process the answer: {type(exc).__name__}: {_one_line(exc)}",
+            )
+    result = MethodResult(method=method, status=UNKNOWN, url=urls[0], error="; ".join(errors))
+    for url in timed_out:
+        result = result.with_note(f"{TIMED_OUT_NOTE} {url}")
+    return result
+
+
+# The note a method carries for each URL that ran out of time (the report names the source).
+TIMED_OUT_NOTE = "timed out:"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def _iso(moment: datetime | None) -> str | None:
