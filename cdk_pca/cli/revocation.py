@@ -45,9 +45,44 @@ def register(subparsers: Any) -> None:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(handler=run_status)
+    _print_json_on_usage_errors(status)
+
+
+def _print_json_on_usage_errors(parser: argparse.ArgumentParser) -> None:
+    """DESIGN.md: `status --json` prints its one object whatever goes wrong, a usage mistake
+    (`--cert` missing, an unknown flag) included; the one-line error still goes to stderr."""
+    base = type(parser)
+
+    class _StatusParser(base):  # type: ignore[valid-type,misc]
+        wants_json = False
+
+        def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+            words = [str(word) for word in (args if args is not None else sys.argv[1:])]
+            # argparse accepts any unambiguous prefix of a long option (--js for --json).
+            self.wants_json = any(len(w) > 3 and "--json".startswith(w) for w in words)
+            return super().parse_known_args(args, namespace)
+
+        def error(self, message: str) -> Any:
+            if self.wants_json:
+                sys.stdout.write(json.dumps(_unknown_status_json(message), indent=2) + "\n")
+            return super().error(message)
+
+    parser.__class__ = _StatusParser
 
 
 def run_status(args: argparse.Namespace) -> int:
+    import warnings
+
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    # cryptography warns (two stderr lines) on each read of a negative serial; RFC 5280 4.1.2.2
+    # asks clients to handle such certificates gracefully, and the report notes it once.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return _run_status(args)
+
+
+def _run_status(args: argparse.Namespace) -> int:
     from cdk_pca.revocation.certificates import (
         CertificateInputError,
         is_issued_by,

@@ -6,12 +6,14 @@ Plain `cryptography`; shared by `status` (what to ask) and `revoke` (which seria
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 _PEM_CERTIFICATE = re.compile(
@@ -32,6 +34,14 @@ class CertificateInputError(ValueError):
 
 def parse_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in `data`: PEM (one or a bundle), DER, or PKCS#7 (.p7c) in DER or PEM."""
+    # cryptography warns (two lines on stderr) about a negative or zero serial; RFC 5280 4.1.2.2
+    # asks clients to handle such certificates gracefully, and the report notes it instead.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return _parse_certificates(data)
+
+
+def _parse_certificates(data: bytes) -> list[x509.Certificate]:
     # PEM blocks may follow text: `openssl x509 -text` output, `Bag Attributes` from pkcs12.
     if b"-----BEGIN" in data:
         blocks = _PEM_CERTIFICATE.findall(data)

@@ -140,6 +140,10 @@ def check_status(
     deadline = time.monotonic() + budget
     pointers = revocation_pointers(certificate)
     notes = list(pointers.notes)
+    if certificate.serial_number <= 0:
+        notes.append(
+            "the serial number is not positive, which RFC 5280 4.1.2.2 forbids CAs to issue"
+        )
     if issuer is not None:
         source = IssuerSource(issuer, issuer_source)
         if not is_issued_by(certificate, issuer):

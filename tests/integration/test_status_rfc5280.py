@@ -6,8 +6,10 @@ Built with cryptography's builders (and OpenSSL for a negative serial), checked 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -334,7 +336,8 @@ def test_certificate_with_a_negative_serial_is_checked_not_crashed(
         )
     )
 
-    with pytest.warns(Warning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the command itself prints no warning
         code = main(["status", "--cert", str(tmp_path / "leaf.pem"), "--issuer",
                      str(tmp_path / "ca.pem"), "--json"])  # fmt: skip
     report = json.loads(capsys.readouterr().out)
@@ -645,3 +648,36 @@ def test_status_command_deadline_from_the_environment_bounds_dead_peers(
     assert elapsed < 2.5
     assert "no answer within" in report["crl"]["error"]
     assert any(note.startswith("CRL timed out") for note in report["notes"])
+
+
+# --- bad input under --json: one JSON object on stdout, one line on stderr -------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "--json"],
+        ["status", "--js", "--cert"],
+        ["status", "--json", "--cert", "{fifo}"],
+        ["status", "--json", "--cert", "{garbage}"],
+        ["status", "--json", "--cert", "{missing}"],
+    ],
+)
+def test_bad_input_under_json_prints_one_object_and_one_error_line(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "garbage").write_bytes(b"\x30\x03\x02\x01")
+    paths = {name: str(tmp_path / name) for name in ("fifo", "garbage", "missing")}
+
+    try:
+        code = main([word.format(**paths) for word in argv])
+    except SystemExit as exit_:  # argparse's own usage errors end this way
+        code = int(exit_.code or 0)
+    assert code == 2
+    captured = capsys.readouterr()
+
+    report = json.loads(captured.out)
+    assert report["status"] == "unknown"
+    assert report["error"]
+    assert len(captured.err.strip().splitlines()) == 1
