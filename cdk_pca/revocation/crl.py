@@ -102,9 +102,14 @@ def evaluate_crl(
     result = MethodResult(method="crl", status=UNKNOWN, answered=True, url=url)
     try:
         return _evaluate(data, result, url, serial, issuer, now, is_ca, certificate)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        # cryptography parses lazily: a field it could not read surfaces when first touched.
-        return replace(result, status=UNKNOWN, error=f"unreadable CRL: {exc}")
+    except Exception as exc:
+        # cryptography parses lazily: a field it could not read surfaces when first touched, as
+        # ValueError, x509.InvalidVersion (an Exception, not a ValueError) or worse. The data is
+        # the peer's; whatever it makes the parser raise is this answer's failure alone.
+        text = " ".join(str(exc).split())[:300]
+        return replace(
+            result, status=UNKNOWN, error=f"unreadable CRL: {type(exc).__name__}: {text}"
+        )
 
 
 def _evaluate(
@@ -123,6 +128,8 @@ def _evaluate(
     try:
         crl, der = load_crl(data)
         crl_issuer = crl.issuer
+    except x509.InvalidVersion as exc:
+        return unknown(f"not a usable CRL: {exc}")
     except ValueError:
         return unknown(f"not a CRL: {_describe_content(data)}")
     if not names_equal(crl_issuer, issuer.subject):

@@ -152,9 +152,14 @@ def evaluate_response(
     result = MethodResult(method="ocsp", status=UNKNOWN, answered=True, url=url)
     try:
         return _evaluate(data, result, serial, issuer, nonce, now)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        # cryptography parses lazily: a field it could not read surfaces when first touched.
-        return replace(result, status=UNKNOWN, error=f"unreadable OCSP response: {exc}")
+    except Exception as exc:
+        # cryptography parses lazily: a field it could not read surfaces when first touched, as
+        # ValueError, x509.InvalidVersion (an Exception, not a ValueError) or worse. The data is
+        # the peer's; whatever it makes the parser raise is this answer's failure alone.
+        text = " ".join(str(exc).split())[:300]
+        return replace(
+            result, status=UNKNOWN, error=f"unreadable OCSP response: {type(exc).__name__}: {text}"
+        )
 
 
 def _evaluate(
