@@ -76,6 +76,7 @@ def check_crl(
             is_ca=is_ca,
             certificate=certificate,
         ),
+        keep_looking=True,
     )
 
 

@@ -75,15 +75,19 @@ def first_answer(
     missing: str,
     ask: Callable[[str], bytes],
     evaluate: Callable[[bytes, str], MethodResult],
+    keep_looking: bool = False,
 ) -> MethodResult:
     """Ask each URL in turn (`ask` raises FetchError when nothing comes back); the first answer
     decides, whatever it says. Unknown and not answered when no URL answers, or there is none.
     Whatever `evaluate` raises leaves this method unknown with the error: one hostile answer
-    must never take the other method's verdict down with it."""
+    must never take the other method's verdict down with it. With `keep_looking`, an answer that
+    could not be verified sends the question on to the next URL (RFC 5280 lets a client use any
+    CRL it can verify); the first verified verdict wins, else the first unverifiable answer."""
     if not urls:
         return MethodResult(method=method, status=UNKNOWN, error=missing)
     errors: list[str] = []
     timed_out: list[str] = []
+    unverified: MethodResult | None = None
     for url in urls:
         try:
             body = ask(url)
@@ -95,15 +99,20 @@ def first_answer(
             errors.append(str(exc))
             continue
         try:
-            return evaluate(body, url)
+            answer = evaluate(body, url)
         except Exception as exc:  # a peer's bytes must not crash the command
-            return MethodResult(
+            answer = MethodResult(
                 method=method,
                 status=UNKNOWN,
                 answered=True,
                 url=url,
                 error=f"cannot process the answer: {type(exc).__name__}: {_one_line(exc)}",
             )
+        if answer.status != UNKNOWN or not keep_looking:
+            return answer
+        unverified = unverified or answer
+    if unverified is not None:
+        return unverified
     result = MethodResult(method=method, status=UNKNOWN, url=urls[0], error="; ".join(errors))
     for url in timed_out:
         result = result.with_note(f"{TIMED_OUT_NOTE} {url}")

@@ -681,3 +681,29 @@ def test_bad_input_under_json_prints_one_object_and_one_error_line(
     assert report["status"] == "unknown"
     assert report["error"]
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_an_unverifiable_crl_sends_the_check_on_to_the_next_distribution_point(pki: Pki) -> None:
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    forged = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(CA_NAME)
+        .last_update(now() - timedelta(minutes=5))
+        .next_update(now() + timedelta(days=1))
+        .sign(stranger, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    pki.http.serve("/forged.crl", forged)
+    leaf = pki.leaf(
+        distribution_points=[_uri_point(pki.http.url("/forged.crl")), _uri_point(pki.crl_url)]
+    )
+    pki.http.routes.pop("/ocsp", None)
+
+    pki.publish_crl(pki.crl([_entry(leaf.serial_number, x509.ReasonFlags.key_compromise)]))
+    assert check_status(leaf, pki.ca).crl.status == "revoked"
+
+    pki.publish_crl(forged)
+    report = check_status(leaf, pki.ca)
+    assert report.crl.status == "unknown"
+    assert report.crl.url == pki.http.url("/forged.crl")  # the first unverifiable answer
+    assert "signature does not verify" in (report.crl.error or "")
