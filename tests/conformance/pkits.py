@@ -32,6 +32,19 @@ CRLS_OF = {
     "SeparateCertificateandCRLKeysCA2CertificateSigningCACert": [
         "SeparateCertificateandCRLKeysCA2CRL"
     ],
+    "onlySomeReasonsCA1Cert": [
+        "onlySomeReasonsCA1compromiseCRL",
+        "onlySomeReasonsCA1otherreasonsCRL",
+    ],
+    "onlySomeReasonsCA2Cert": ["onlySomeReasonsCA2CRL1", "onlySomeReasonsCA2CRL2"],
+    "onlySomeReasonsCA3Cert": [
+        "onlySomeReasonsCA3compromiseCRL",
+        "onlySomeReasonsCA3otherreasonsCRL",
+    ],
+    "onlySomeReasonsCA4Cert": [
+        "onlySomeReasonsCA4compromiseCRL",
+        "onlySomeReasonsCA4otherreasonsCRL",
+    ],
 }
 _CDP_OID = bytes.fromhex("0603551d1f")
 
