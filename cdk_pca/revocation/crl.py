@@ -40,9 +40,10 @@ PROCESSED_CRL_EXTENSIONS = frozenset(
 PROCESSED_ENTRY_EXTENSIONS = frozenset(
     {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE}
 )
-# DER BOOLEAN TRUE: every critical extension carries these three octets. Their absence from the
-# revoked-certificates list proves that no entry has a critical extension, without a Python loop.
-_DER_TRUE = b"\x01\x01\xff"
+# A critical extension is `... BOOLEAN TRUE, OCTET STRING ...`: these four octets. Their absence
+# from the revoked-certificates list proves that no entry has a critical extension, without a
+# Python loop (serials are random, so three octets alone turn up by chance in large CRLs).
+_CRITICAL_MARK = b"\x01\x01\xff\x04"
 
 
 def check_crl(
@@ -264,7 +265,7 @@ def _revoked_list_bytes(der: bytes) -> bytes:
 
 def _critical_entry_problem(crl: x509.CertificateRevocationList, der: bytes) -> str | None:
     """RFC 5280 5.3: a critical entry extension not processed makes the whole CRL unusable."""
-    if _DER_TRUE not in _revoked_list_bytes(der):
+    if _CRITICAL_MARK not in _revoked_list_bytes(der):
         return None
     for entry in crl:
         for extension in entry.extensions:

@@ -393,7 +393,9 @@ def test_critical_extension_on_another_entry_makes_the_crl_unusable(pki: Pki) ->
 
 def test_critical_extension_marker_inside_a_serial_is_not_mistaken_for_one(pki: Pki) -> None:
     leaf = pki.leaf()
-    crl = pki.crl([_entry(0x0101FF)])  # the serial's octets are the DER of BOOLEAN TRUE
+    crl = pki.crl(
+        [_entry(0x0101FF04)]
+    )  # the serial's octets are the DER of BOOLEAN TRUE, OCTET STRING
     assert _crl_verdict(pki, leaf, crl) == ("good", "")
 
 
