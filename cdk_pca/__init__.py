@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "CaAlarmSettings": "cdk_pca.alarm_catalog",
     "build_alarm_catalog": "cdk_pca.alarm_catalog",
     "CertificateLookup": "cdk_pca.certificate_lookup",
+    "PkiStack": "cdk_pca.pki_stack",
     "load_config": "cdk_pca.config",
     "PkiConfig": "cdk_pca.config",
     "ConfigError": "cdk_pca.config",
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from cdk_pca.crl_distribution import CrlDistribution
     from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
     from cdk_pca.pca_metrics import AcmMetricFactory, PcaMetricFactory
+    from cdk_pca.pki_stack import PkiStack
     from cdk_pca.revocation.status import StatusReport, check_status
 
 

@@ -88,7 +88,7 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
 
 def construct_id_stem(name: str) -> str:
     """`issuing-2` -> `Issuing2`: how PkiStack starts the construct IDs, and so the logical IDs,
-    of a CA or a lookup (stacks.pki_stack.ca_construct_id adds `Ca`)."""
+    of a CA or a lookup (cdk_pca.pki_stack.ca_construct_id adds `Ca`)."""
     return "".join(part.capitalize() for part in name.split("-"))
 
 

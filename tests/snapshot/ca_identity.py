@@ -10,21 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cdk_pca.guard import BUCKET, CA_CREATE_ONLY_PROPERTIES, KMS_KEY
+
 BASELINE = Path(__file__).with_name("ca_identity.json")
 
-# Changing any of these replaces the CA: a new private key, every issued certificate orphaned.
-# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html
-CA_CREATE_ONLY_PROPERTIES = (
-    "Type",
-    "KeyAlgorithm",
-    "SigningAlgorithm",
-    "Subject",
-    "CsrExtensions",
-    "KeyStorageSecurityStandard",
-    "UsageMode",
-)
-# Replacing the bucket loses the published CRLs (and the bucket name in every CA's configuration).
-GUARDED_TYPES = ("AWS::S3::Bucket", "AWS::KMS::Key")
+# The create-only table lives once, in the guard that `cdk-pca guard` runs for users' CI.
+GUARDED_TYPES = (BUCKET, KMS_KEY)
 
 
 def identity(template: dict[str, Any]) -> dict[str, Any]:
