@@ -122,3 +122,46 @@ def test_disabled_ca_still_reports_certificate_expiry(tmp_path: Path, cloudwatch
     assert outcome["published"] is True
     assert ("CaCertificateDaysToExpiry", ARN) in _metric_names(cloudwatch)
     assert any("DISABLED" in line for line in outcome["problems"][ARN])
+
+
+def test_run_ends_within_its_budget_when_a_crl_hangs(tmp_path: Path, cloudwatch: Any) -> None:
+    import time
+
+    from tests.integration.openssl_pki import SilentListener
+
+    ca = OpenSslCa.create(tmp_path / "ca")
+    silent = SilentListener()
+    host = silent.url.removeprefix("http://").rstrip("/")
+    pca = boto3.client("acm-pca", region_name="us-east-1")
+    revocation = {"CrlConfiguration": {"Enabled": True, "CustomCname": host}}
+    try:
+        with Stubber(pca) as stub:
+            stub.add_response("describe_certificate_authority", _describe("ACTIVE", revocation))
+            stub.add_response(
+                "get_certificate_authority_certificate",
+                {"Certificate": ca.certificate_path.read_text()},
+            )
+            started = time.monotonic()
+            outcome = run(pca, cloudwatch, [ARN], budget_seconds=3)
+            elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert elapsed < 3.5
+    assert outcome["published"] is True
+    assert ("CrlReachable", ARN) in _metric_names(cloudwatch)
+
+
+def test_failed_put_metric_data_is_logged_not_raised(tmp_path: Path) -> None:
+    ca = OpenSslCa.create(tmp_path / "ca")
+    pca = boto3.client("acm-pca", region_name="us-east-1")
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    with Stubber(pca) as stub, Stubber(cloudwatch) as cw_stub:
+        stub.add_response("describe_certificate_authority", _describe("ACTIVE", {}))
+        stub.add_response(
+            "get_certificate_authority_certificate",
+            {"Certificate": ca.certificate_path.read_text()},
+        )
+        cw_stub.add_client_error("put_metric_data", "AccessDenied")
+        outcome = run(pca, cloudwatch, [ARN], budget_seconds=5)
+    assert outcome["published"] is False
+    assert outcome["metrics"] == 1
