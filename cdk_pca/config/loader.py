@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, show
 from cdk_pca.config.models import PkiConfig
 from cdk_pca.config.rules import check_rules
+from cdk_pca.files import FileInputError, read_regular_file
 
 # A PKI description is a few KiB; refuse to parse something that is obviously not one.
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -31,17 +32,11 @@ def load_config(path: str | Path) -> PkiConfig:
     path = Path(path)
     source = str(path)
     try:
-        if path.is_dir():
-            raise _file_error(source, f"{source!r} is a directory, not a config file")
-        if not path.exists():
-            raise _file_error(source, f"config file {source!r} does not exist")
-        # Read at most one byte past the limit: a device or pipe (/dev/zero) reports no size.
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise _file_error(source, f"config file {source!r} cannot be read: {exc.strerror}") from exc
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise _file_error(source, f"config file {source!r} is larger than 4 MiB")
+        # Regular files only, checked on the open descriptor: a FIFO with no writer would block
+        # forever and a device (/dev/zero) never ends.
+        raw = read_regular_file(path, max_bytes=MAX_CONFIG_BYTES)
+    except FileInputError as exc:
+        raise _file_error(source, f"config file {source!r} {exc.reason}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -111,7 +106,7 @@ def _is_json(text: str) -> bool:
 
 def _parse_json(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
     try:
-        data = json.loads(text) if text.strip() else None
+        data = json.loads(text, object_pairs_hook=_JsonObject.from_pairs) if text.strip() else None
     except json.JSONDecodeError as exc:
         raise _file_error(
             source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -120,10 +115,48 @@ def _parse_json(text: str, source: str) -> tuple[Any, yaml.Node | None, list[Con
         reason = str(exc).split(";")[0]
         raise _file_error(source, f"malformed JSON: {reason}") from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         root = None  # tab-indented JSON: no line numbers, the problems still have their paths
-    return data, root, _duplicate_keys(root, ())
+    return data, root, _json_duplicate_keys(data)
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys it held twice (json keeps the last one silently)."""
+
+    duplicates: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, Any]]) -> _JsonObject:
+        value = cls(pairs)
+        if len(value) != len(pairs):
+            seen: set[str] = set()
+            repeated = []
+            for key, _ in pairs:
+                if key in seen and key not in repeated:
+                    repeated.append(key)
+                seen.add(key)
+            value.duplicates = tuple(repeated)
+        return value
+
+
+def _json_duplicate_keys(data: Any) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    pending: list[tuple[Loc, Any]] = [((), data)]
+    while pending:
+        loc, value = pending.pop()
+        if isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
+                problems.append(
+                    ConfigProblem.at(
+                        (*loc, key),
+                        f"duplicate key {show(key)}; JSON would silently keep only the last one",
+                    )
+                )
+            pending.extend(((*loc, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend(((*loc, index), item) for index, item in enumerate(value))
+    return problems
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
@@ -144,13 +177,80 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None, list[Con
     return data, root, duplicates
 
 
+# Aliases (*name) may repeat values, but not multiply them: a "billion laughs" file of a few
+# hundred bytes expands to gigabytes in every check that walks the data.
+MAX_ALIAS_EXPANSION = 10_000
+
+
+class _AliasError(yaml.composer.ComposerError):  # type: ignore[misc]  # PyYAML ships no types
+    """An alias refused: recursive, or expanding the file past MAX_ALIAS_EXPANSION values."""
+
+
 class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
-    """PyYAML's SafeLoader, but a scalar it cannot convert is a YAML error at its line.
+    """PyYAML's SafeLoader, but a scalar it cannot convert is a YAML error at its line, and aliases
+    are bounded: recursive ones are refused, and all together may repeat at most
+    MAX_ALIAS_EXPANSION values.
 
     Its resolvers pick int, float, bool or timestamp from how a plain scalar looks, and the
     conversion then raises plain Python errors: `2020-13-45` (ValueError: month must be in
     1..12), a 5,000-digit number, `!!bool maybe` (KeyError).
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._open_anchors: set[str] = set()
+        self._sizes: dict[int, int] = {}
+        self._expansion = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._count_alias(event)
+            return super().compose_node(parent, index)
+        anchor = getattr(event, "anchor", None)
+        if anchor is None:
+            return super().compose_node(parent, index)
+        self._open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.discard(anchor)
+
+    def _count_alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor in self._open_anchors:
+            raise _AliasError(
+                None,
+                None,
+                f"alias *{event.anchor} is inside the value it names (a recursive alias); "
+                "write the value out",
+                event.start_mark,
+            )
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            return  # PyYAML reports the undefined alias itself
+        self._expansion += self._size(node)
+        if self._expansion > MAX_ALIAS_EXPANSION:
+            raise _AliasError(
+                None,
+                None,
+                f"aliases repeat more than {MAX_ALIAS_EXPANSION:,} values in total (an alias "
+                f"bomb?); write the values out instead of *{event.anchor}",
+                event.start_mark,
+            )
+
+    def _size(self, node: yaml.Node) -> int:
+        """How many values `node` stands for, aliases expanded (each node measured once)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.MappingNode):
+            size = 1 + sum(self._size(key) + self._size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(self._size(item) for item in node.value)
+        else:
+            size = 1
+        self._sizes[id(node)] = size
+        return size
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -170,6 +270,8 @@ class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no typ
 def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if isinstance(exc, _AliasError):
+        return f"YAML alias{where}: {exc.problem}"
     what = exc.problem or "cannot parse"
     if "'\\t'" in what:
         what += "; YAML indents with spaces only, replace the tabs"
