@@ -160,20 +160,35 @@ def _json_duplicate_keys(data: Any) -> list[ConfigProblem]:
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
-    loader: yaml.SafeLoader | None = None
     try:
-        loader = _SafeLoader(text)
+        return _load_yaml(text, _SafeLoader)
+    except _AliasError as exc:
+        raise _file_error(source, _describe_yaml_error(exc)) from exc
+    except yaml.YAMLError as fast_error:
+        # libyaml's messages are terse ("found character that cannot start any token"); the
+        # pure-Python parser, run only on a file that failed, says what PyYAML users know.
+        error: yaml.YAMLError = fast_error
+        if _SafeLoader is not _PySafeLoader:
+            try:
+                _load_yaml(text, _PySafeLoader)
+            except yaml.YAMLError as slow_error:
+                error = slow_error
+        if isinstance(error, yaml.MarkedYAMLError):
+            raise _file_error(source, _describe_yaml_error(error)) from error
+        raise _file_error(source, f"malformed YAML: {' '.join(str(error).split())}") from error
+
+
+def _load_yaml(text: str, loader_class: Any) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
+    loader = loader_class(text)
+    try:
         root = loader.get_single_node()
+        if root is not None:
+            _check_aliases(root, text)
         # Before constructing: construction folds merge keys (<<: *anchor) into the node.
         duplicates = _duplicate_keys(root, ())
         data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        raise _file_error(source, _describe_yaml_error(exc)) from exc
-    except yaml.YAMLError as exc:
-        raise _file_error(source, f"malformed YAML: {' '.join(str(exc).split())}") from exc
     finally:
-        if loader is not None:
-            loader.dispose()
+        loader.dispose()
     return data, root, duplicates
 
 
@@ -186,71 +201,13 @@ class _AliasError(yaml.composer.ComposerError):  # type: ignore[misc]  # PyYAML 
     """An alias refused: recursive, or expanding the file past MAX_ALIAS_EXPANSION values."""
 
 
-class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
-    """PyYAML's SafeLoader, but a scalar it cannot convert is a YAML error at its line, and aliases
-    are bounded: recursive ones are refused, and all together may repeat at most
-    MAX_ALIAS_EXPANSION values.
+class _ScalarErrors:
+    """A scalar PyYAML cannot convert is a YAML error at its line.
 
     Its resolvers pick int, float, bool or timestamp from how a plain scalar looks, and the
     conversion then raises plain Python errors: `2020-13-45` (ValueError: month must be in
     1..12), a 5,000-digit number, `!!bool maybe` (KeyError).
     """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._open_anchors: set[str] = set()
-        self._sizes: dict[int, int] = {}
-        self._expansion = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            self._count_alias(event)
-            return super().compose_node(parent, index)
-        anchor = getattr(event, "anchor", None)
-        if anchor is None:
-            return super().compose_node(parent, index)
-        self._open_anchors.add(anchor)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._open_anchors.discard(anchor)
-
-    def _count_alias(self, event: yaml.AliasEvent) -> None:
-        if event.anchor in self._open_anchors:
-            raise _AliasError(
-                None,
-                None,
-                f"alias *{event.anchor} is inside the value it names (a recursive alias); "
-                "write the value out",
-                event.start_mark,
-            )
-        node = self.anchors.get(event.anchor)
-        if node is None:
-            return  # PyYAML reports the undefined alias itself
-        self._expansion += self._size(node)
-        if self._expansion > MAX_ALIAS_EXPANSION:
-            raise _AliasError(
-                None,
-                None,
-                f"aliases repeat more than {MAX_ALIAS_EXPANSION:,} values in total (an alias "
-                f"bomb?); write the values out instead of *{event.anchor}",
-                event.start_mark,
-            )
-
-    def _size(self, node: yaml.Node) -> int:
-        """How many values `node` stands for, aliases expanded (each node measured once)."""
-        known = self._sizes.get(id(node))
-        if known is not None:
-            return known
-        if isinstance(node, yaml.MappingNode):
-            size = 1 + sum(self._size(key) + self._size(value) for key, value in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            size = 1 + sum(self._size(item) for item in node.value)
-        else:
-            size = 1
-        self._sizes[id(node)] = size
-        return size
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -265,6 +222,79 @@ class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no typ
                 "quote it if it is text",
                 node.start_mark,
             ) from exc
+
+
+class _PySafeLoader(_ScalarErrors, yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no types
+    """PyYAML's pure-Python SafeLoader, with scalar errors at their line."""
+
+
+# libyaml's parser where PyYAML has it (the wheels do): ten times faster than the pure-Python one,
+# which spends about 4 s per MiB of text before any check runs. Both construct in Python.
+_SafeLoader: Any = (
+    type("_SafeLoader", (_ScalarErrors, yaml.CSafeLoader), {})
+    if getattr(yaml, "__with_libyaml__", False)
+    else _PySafeLoader
+)
+
+
+def _check_aliases(root: yaml.Node, text: str) -> None:
+    """Refuse a recursive alias, or aliases that repeat more than MAX_ALIAS_EXPANSION values.
+
+    The composer shares one node between an anchor and its aliases, so the node tree is a graph:
+    it is walked once in document order, and each edge back to a node already seen is one alias.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    expansion = 0
+    aliases = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal expansion, aliases
+        if id(node) in on_path:
+            raise _AliasFound(aliases, "is inside the value it names (a recursive alias)")
+        known = sizes.get(id(node))
+        if known is not None:  # an alias: it repeats everything its anchor holds
+            expansion += known
+            aliases += 1
+            if expansion > MAX_ALIAS_EXPANSION:
+                raise _AliasFound(
+                    aliases - 1,
+                    f"makes the aliases of this file repeat more than {MAX_ALIAS_EXPANSION:,} "
+                    "values in total (an alias bomb?)",
+                )
+            return known
+        on_path.add(id(node))
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        on_path.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    try:
+        size(root)
+    except _AliasFound as found:
+        # Only now the events are read again, to find where that alias is written.
+        events = (e for e in yaml.parse(text, Loader=_SafeLoader) if isinstance(e, yaml.AliasEvent))
+        for _ in range(found.index):
+            next(events)
+        event = next(events)
+        raise _AliasError(
+            None,
+            None,
+            f"alias *{event.anchor} {found.reason}; write the values out instead",
+            event.start_mark,
+        ) from None
+
+
+class _AliasFound(Exception):
+    def __init__(self, index: int, reason: str) -> None:
+        self.index = index  # how many aliases come before it in the file
+        self.reason = reason
 
 
 def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
@@ -365,7 +395,7 @@ def _unknown_key(loc: Loc) -> str:
     allowed = _allowed_keys(loc[:-1])
     close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown key {str(key)!r}{hint}; allowed keys here: {', '.join(allowed)}"
+    return f"unknown key {show(str(key))}{hint}; allowed keys here: {', '.join(allowed)}"
 
 
 def _allowed_keys(loc: Loc) -> list[str]:
@@ -416,12 +446,13 @@ def _unwrap(annotation: Any) -> Any:
 def _in_file_order(problems: list[ConfigProblem], root: yaml.Node | None) -> list[ConfigProblem]:
     located: list[ConfigProblem] = []
     seen: set[tuple[str, str]] = set()
+    keys = _KeyIndex()
     for problem in problems:
         if (problem.path, problem.message) in seen:
             continue
         seen.add((problem.path, problem.message))
         if problem.line is None and root is not None:
-            problem = _with_line(problem, _line_of(root, problem.loc))
+            problem = _with_line(problem, _line_of(root, problem.loc, keys))
         located.append(problem)
     return sorted(located, key=lambda p: (p.line if p.line is not None else 0, p.path))
 
@@ -430,16 +461,31 @@ def _with_line(problem: ConfigProblem, line: int | None) -> ConfigProblem:
     return ConfigProblem(path=problem.path, message=problem.message, line=line, loc=problem.loc)
 
 
-def _line_of(root: yaml.Node, loc: Loc) -> int | None:
+class _KeyIndex:
+    """The last (key, value) of each key of a mapping node, built once per node: thousands of
+    problems in one mapping must not scan it once each."""
+
+    def __init__(self) -> None:
+        self._by_node: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+
+    def get(self, node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+        index = self._by_node.get(id(node))
+        if index is None:
+            index = {str(k.value): (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            self._by_node[id(node)] = index
+        return index.get(key)
+
+
+def _line_of(root: yaml.Node, loc: Loc, keys: _KeyIndex) -> int | None:
     """1-based line of the deepest node of `loc` present in the file (a key's own line)."""
     node = root
     line: int = root.start_mark.line + 1
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            match = [(key, value) for key, value in node.value if key.value == str(part)]
-            if not match:
+            match = keys.get(node, str(part))
+            if match is None:
                 return line
-            key, node = match[-1]
+            key, node = match
             line = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
