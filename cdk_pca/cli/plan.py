@@ -53,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
             f"cdk-pca plan: error: {args.config}: invalid PKI config "
             f"({count} problem{'s' if count != 1 else ''}):\n"
         )
-        for problem in exc.problems:
-            sys.stderr.write(f"{problem}\n")
+        sys.stderr.write(f"{exc}\n")  # the first problems, one bounded line each, and a count
         return EXIT_BAD_INPUT
     plan = build_plan(config)
     if args.json:

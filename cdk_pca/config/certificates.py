@@ -9,6 +9,8 @@ import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cdk_pca.files import FileInputError, read_regular_file
+
 if TYPE_CHECKING:
     from cryptography import x509
 
@@ -30,20 +32,18 @@ def read_pem_certificates(path: Path, *, label: str) -> list[x509.Certificate]:
     from cryptography import x509
 
     try:
-        if path.is_dir():
-            raise ValueError(f"{label} is a directory, not a PEM file")
-        if not path.exists():
-            raise ValueError(
-                f"{label} does not exist (looked for {path}; relative paths start "
-                "at the config file's folder)"
-            )
-        if not path.is_file():
-            raise ValueError(f"{label} is not a regular file ({path}): expected a PEM file")
-        if path.stat().st_size > MAX_PEM_BYTES:
-            raise ValueError(f"{label} is larger than 1 MiB: not a certificate file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{label} cannot be read: {exc.strerror}") from exc
+        # Regular files only (cdk_pca.files): a FIFO with no writer would block forever.
+        data = read_regular_file(path, max_bytes=MAX_PEM_BYTES)
+    except FileInputError as exc:
+        hint = (
+            f" (looked for {path}; relative paths start at the config file's folder)"
+            if exc.reason == "does not exist"
+            else f" ({path})"
+            if exc.reason.startswith("is a")
+            else ""
+        )
+        suffix = ": not a certificate file" if exc.reason.startswith("is larger") else ""
+        raise ValueError(f"{label} {exc.reason}{hint}{suffix}") from None
     if b"-----BEGIN CERTIFICATE-----" not in data:
         raise ValueError(
             f"{label} is not a PEM certificate (expected a '-----BEGIN CERTIFICATE-----' block)"
@@ -77,7 +77,7 @@ def pem_text(path: Path) -> str:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    found = x509.load_pem_x509_certificates(path.read_bytes())
+    found = x509.load_pem_x509_certificates(read_regular_file(path, max_bytes=MAX_PEM_BYTES))
     return "".join(cert.public_bytes(Encoding.PEM).decode("ascii") for cert in found)
 
 

@@ -20,7 +20,8 @@ def format_path(loc: Sequence[str | int]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            name = str(part) if len(str(part)) <= 60 else str(part)[:57] + "..."
+            text += f".{name}" if text else name
     return text
 
 
@@ -63,10 +64,33 @@ class ConfigProblem:
         return f"{text} (line {self.line})" if self.line is not None else text
 
 
+# What a person reads of a broken file: the first problems, each on one bounded line, then how
+# many more there are. A file of 20,000 bad CAs would otherwise print megabytes.
+MAX_PROBLEMS_SHOWN = 50
+MAX_LINE_LENGTH = 300
+
+
+def problem_lines(problems: Sequence[ConfigProblem]) -> list[str]:
+    """At most MAX_PROBLEMS_SHOWN lines of at most MAX_LINE_LENGTH characters, then a count."""
+    lines = [_bounded(str(problem)) for problem in problems[:MAX_PROBLEMS_SHOWN]]
+    rest = len(problems) - len(lines)
+    if rest > 0:
+        lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''}")
+    return lines
+
+
+def _bounded(line: str) -> str:
+    line = " ".join(line.split())  # one line, whatever a value held
+    return line if len(line) <= MAX_LINE_LENGTH else line[: MAX_LINE_LENGTH - 3] + "..."
+
+
 class ConfigError(Exception):
-    """A config file that cannot be used; `problems` lists every problem found, in file order."""
+    """A config file that cannot be used; `problems` lists every problem found, in file order.
+
+    Its text is problem_lines(): every problem is in `problems`, the text shows the first ones.
+    """
 
     def __init__(self, problems: Iterable[ConfigProblem], source: str | None = None) -> None:
         self.problems: list[ConfigProblem] = list(problems)
         self.source = source
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        super().__init__("\n".join(problem_lines(self.problems)))

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, show
 from cdk_pca.config.models import PkiConfig
 from cdk_pca.config.rules import check_rules
+from cdk_pca.files import FileInputError, read_regular_file
 
 # A PKI description is a few KiB; refuse to parse something that is obviously not one.
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -31,17 +32,11 @@ def load_config(path: str | Path) -> PkiConfig:
     path = Path(path)
     source = str(path)
     try:
-        if path.is_dir():
-            raise _file_error(source, f"{source!r} is a directory, not a config file")
-        if not path.exists():
-            raise _file_error(source, f"config file {source!r} does not exist")
-        # Read at most one byte past the limit: a device or pipe (/dev/zero) reports no size.
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise _file_error(source, f"config file {source!r} cannot be read: {exc.strerror}") from exc
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise _file_error(source, f"config file {source!r} is larger than 4 MiB")
+        # Regular files only, checked on the open descriptor: a FIFO with no writer would block
+        # forever and a device (/dev/zero) never ends.
+        raw = read_regular_file(path, max_bytes=MAX_CONFIG_BYTES)
+    except FileInputError as exc:
+        raise _file_error(source, f"config file {source!r} {exc.reason}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -111,7 +106,7 @@ def _is_json(text: str) -> bool:
 
 def _parse_json(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
     try:
-        data = json.loads(text) if text.strip() else None
+        data = json.loads(text, object_pairs_hook=_JsonObject.from_pairs) if text.strip() else None
     except json.JSONDecodeError as exc:
         raise _file_error(
             source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -120,32 +115,94 @@ def _parse_json(text: str, source: str) -> tuple[Any, yaml.Node | None, list[Con
         reason = str(exc).split(";")[0]
         raise _file_error(source, f"malformed JSON: {reason}") from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         root = None  # tab-indented JSON: no line numbers, the problems still have their paths
-    return data, root, _duplicate_keys(root, ())
+    return data, root, _json_duplicate_keys(data)
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys it held twice (json keeps the last one silently)."""
+
+    duplicates: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, Any]]) -> _JsonObject:
+        value = cls(pairs)
+        if len(value) != len(pairs):
+            seen: set[str] = set()
+            repeated = []
+            for key, _ in pairs:
+                if key in seen and key not in repeated:
+                    repeated.append(key)
+                seen.add(key)
+            value.duplicates = tuple(repeated)
+        return value
+
+
+def _json_duplicate_keys(data: Any) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    pending: list[tuple[Loc, Any]] = [((), data)]
+    while pending:
+        loc, value = pending.pop()
+        if isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
+                problems.append(
+                    ConfigProblem.at(
+                        (*loc, key),
+                        f"duplicate key {show(key)}; JSON would silently keep only the last one",
+                    )
+                )
+            pending.extend(((*loc, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend(((*loc, index), item) for index, item in enumerate(value))
+    return problems
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
-    loader: yaml.SafeLoader | None = None
     try:
-        loader = _SafeLoader(text)
+        return _load_yaml(text, _SafeLoader)
+    except _AliasError as exc:
+        raise _file_error(source, _describe_yaml_error(exc)) from exc
+    except yaml.YAMLError as fast_error:
+        # libyaml's messages are terse ("found character that cannot start any token"); the
+        # pure-Python parser, run only on a file that failed, says what PyYAML users know.
+        error: yaml.YAMLError = fast_error
+        if _SafeLoader is not _PySafeLoader:
+            try:
+                _load_yaml(text, _PySafeLoader)
+            except yaml.YAMLError as slow_error:
+                error = slow_error
+        if isinstance(error, yaml.MarkedYAMLError):
+            raise _file_error(source, _describe_yaml_error(error)) from error
+        raise _file_error(source, f"malformed YAML: {' '.join(str(error).split())}") from error
+
+
+def _load_yaml(text: str, loader_class: Any) -> tuple[Any, yaml.Node | None, list[ConfigProblem]]:
+    loader = loader_class(text)
+    try:
         root = loader.get_single_node()
+        if root is not None:
+            _check_aliases(root, text)
         # Before constructing: construction folds merge keys (<<: *anchor) into the node.
         duplicates = _duplicate_keys(root, ())
         data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        raise _file_error(source, _describe_yaml_error(exc)) from exc
-    except yaml.YAMLError as exc:
-        raise _file_error(source, f"malformed YAML: {' '.join(str(exc).split())}") from exc
     finally:
-        if loader is not None:
-            loader.dispose()
+        loader.dispose()
     return data, root, duplicates
 
 
-class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
-    """PyYAML's SafeLoader, but a scalar it cannot convert is a YAML error at its line.
+# Aliases (*name) may repeat values, but not multiply them: a "billion laughs" file of a few
+# hundred bytes expands to gigabytes in every check that walks the data.
+MAX_ALIAS_EXPANSION = 10_000
+
+
+class _AliasError(yaml.composer.ComposerError):  # type: ignore[misc]  # PyYAML ships no types
+    """An alias refused: recursive, or expanding the file past MAX_ALIAS_EXPANSION values."""
+
+
+class _ScalarErrors:
+    """A scalar PyYAML cannot convert is a YAML error at its line.
 
     Its resolvers pick int, float, bool or timestamp from how a plain scalar looks, and the
     conversion then raises plain Python errors: `2020-13-45` (ValueError: month must be in
@@ -167,9 +224,84 @@ class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no typ
             ) from exc
 
 
+class _PySafeLoader(_ScalarErrors, yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no types
+    """PyYAML's pure-Python SafeLoader, with scalar errors at their line."""
+
+
+# libyaml's parser where PyYAML has it (the wheels do): ten times faster than the pure-Python one,
+# which spends about 4 s per MiB of text before any check runs. Both construct in Python.
+_SafeLoader: Any = (
+    type("_SafeLoader", (_ScalarErrors, yaml.CSafeLoader), {})
+    if getattr(yaml, "__with_libyaml__", False)
+    else _PySafeLoader
+)
+
+
+def _check_aliases(root: yaml.Node, text: str) -> None:
+    """Refuse a recursive alias, or aliases that repeat more than MAX_ALIAS_EXPANSION values.
+
+    The composer shares one node between an anchor and its aliases, so the node tree is a graph:
+    it is walked once in document order, and each edge back to a node already seen is one alias.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    expansion = 0
+    aliases = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal expansion, aliases
+        if id(node) in on_path:
+            raise _AliasFound(aliases, "is inside the value it names (a recursive alias)")
+        known = sizes.get(id(node))
+        if known is not None:  # an alias: it repeats everything its anchor holds
+            expansion += known
+            aliases += 1
+            if expansion > MAX_ALIAS_EXPANSION:
+                raise _AliasFound(
+                    aliases - 1,
+                    f"makes the aliases of this file repeat more than {MAX_ALIAS_EXPANSION:,} "
+                    "values in total (an alias bomb?)",
+                )
+            return known
+        on_path.add(id(node))
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        on_path.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    try:
+        size(root)
+    except _AliasFound as found:
+        # Only now the events are read again, to find where that alias is written.
+        events = (e for e in yaml.parse(text, Loader=_SafeLoader) if isinstance(e, yaml.AliasEvent))
+        for _ in range(found.index):
+            next(events)
+        event = next(events)
+        raise _AliasError(
+            None,
+            None,
+            f"alias *{event.anchor} {found.reason}; write the values out instead",
+            event.start_mark,
+        ) from None
+
+
+class _AliasFound(Exception):
+    def __init__(self, index: int, reason: str) -> None:
+        self.index = index  # how many aliases come before it in the file
+        self.reason = reason
+
+
 def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if isinstance(exc, _AliasError):
+        return f"YAML alias{where}: {exc.problem}"
     what = exc.problem or "cannot parse"
     if "'\\t'" in what:
         what += "; YAML indents with spaces only, replace the tabs"
@@ -263,7 +395,7 @@ def _unknown_key(loc: Loc) -> str:
     allowed = _allowed_keys(loc[:-1])
     close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown key {str(key)!r}{hint}; allowed keys here: {', '.join(allowed)}"
+    return f"unknown key {show(str(key))}{hint}; allowed keys here: {', '.join(allowed)}"
 
 
 def _allowed_keys(loc: Loc) -> list[str]:
@@ -314,12 +446,13 @@ def _unwrap(annotation: Any) -> Any:
 def _in_file_order(problems: list[ConfigProblem], root: yaml.Node | None) -> list[ConfigProblem]:
     located: list[ConfigProblem] = []
     seen: set[tuple[str, str]] = set()
+    keys = _KeyIndex()
     for problem in problems:
         if (problem.path, problem.message) in seen:
             continue
         seen.add((problem.path, problem.message))
         if problem.line is None and root is not None:
-            problem = _with_line(problem, _line_of(root, problem.loc))
+            problem = _with_line(problem, _line_of(root, problem.loc, keys))
         located.append(problem)
     return sorted(located, key=lambda p: (p.line if p.line is not None else 0, p.path))
 
@@ -328,16 +461,31 @@ def _with_line(problem: ConfigProblem, line: int | None) -> ConfigProblem:
     return ConfigProblem(path=problem.path, message=problem.message, line=line, loc=problem.loc)
 
 
-def _line_of(root: yaml.Node, loc: Loc) -> int | None:
+class _KeyIndex:
+    """The last (key, value) of each key of a mapping node, built once per node: thousands of
+    problems in one mapping must not scan it once each."""
+
+    def __init__(self) -> None:
+        self._by_node: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+
+    def get(self, node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+        index = self._by_node.get(id(node))
+        if index is None:
+            index = {str(k.value): (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            self._by_node[id(node)] = index
+        return index.get(key)
+
+
+def _line_of(root: yaml.Node, loc: Loc, keys: _KeyIndex) -> int | None:
     """1-based line of the deepest node of `loc` present in the file (a key's own line)."""
     node = root
     line: int = root.start_mark.line + 1
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            match = [(key, value) for key, value in node.value if key.value == str(part)]
-            if not match:
+            match = keys.get(node, str(part))
+            if match is None:
                 return line
-            key, node = match[-1]
+            key, node = match
             line = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):

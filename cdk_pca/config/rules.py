@@ -6,7 +6,8 @@ problem of a file is reported at once; a value of the wrong type is left to the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from cdk_pca import vocabulary
@@ -55,6 +56,18 @@ def _int(value: Any) -> int | None:
 
 def _choice(value: Any, allowed: Sequence[str]) -> str | None:
     return value if isinstance(value, str) and value in allowed else None
+
+
+# A message lists at most this many names: a file of thousands of CAs must not turn each
+# of its problems into a line of every name (linear work, bounded lines).
+MAX_NAMES_LISTED = 10
+
+
+def _names(names: Iterator[str], count: int) -> str:
+    """At most MAX_NAMES_LISTED of `count` names, then how many more there are."""
+    shown = list(itertools.islice(names, MAX_NAMES_LISTED))
+    rest = count - len(shown)
+    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -151,7 +164,8 @@ def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProb
                 "parent for a CA in this file, or external_parent for one outside AWS",
             )
         elif not ca.has_parent_key and not ca.external_parent:
-            choices = ", ".join(name for name in by_name if name != ca.name) or "none defined"
+            choices = _names((name for name in by_name if name != ca.name), len(by_name) - 1)
+            choices = choices or "none defined"
             problem(
                 "parent",
                 "is required for a SUBORDINATE CA: name a CA of this file "
@@ -161,7 +175,8 @@ def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProb
         if ca.parent == ca.name:
             problem("parent", f"{ca.parent!r} is the CA itself; a CA cannot be its own parent")
         elif ca.parent not in by_name:
-            known = ", ".join(name for name in by_name if name != ca.name) or "none"
+            others = len(by_name) - (ca.name in by_name)
+            known = _names((name for name in by_name if name != ca.name), others) or "none"
             problem("parent", f"{ca.parent!r} is not a CA in this file; expected one of: {known}")
 
 
@@ -448,7 +463,7 @@ def _check_alarms(
     alarms: Mapping[str, Any], by_name: dict[str, _Ca], problems: list[ConfigProblem]
 ) -> None:
     overrides = _mapping(alarms.get("certificate_authorities"))
-    known = ", ".join(by_name) or "none"
+    known = _names(iter(by_name), len(by_name)) or "none"
     for name in overrides:
         if isinstance(name, str) and name not in by_name:
             problems.append(

@@ -16,6 +16,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
+from cdk_pca.files import FileInputError, read_regular_file
+
 _PEM_CERTIFICATE = re.compile(
     rb"-----BEGIN CERTIFICATE-----\s.+?\s-----END CERTIFICATE-----", re.DOTALL
 )
@@ -93,29 +95,12 @@ def load_certificates_file(
         raise CertificateInputError(f"{what} file name is empty")
     file = Path(path)
     try:
-        # A FIFO or a device would block or never end: regular files only, checked before opening.
-        special = file.exists() and not file.is_dir() and not file.is_file()
-    except (OSError, ValueError):
-        special = False  # open() below reports what is wrong with the name
-    if special:
-        raise CertificateInputError(
-            f"{what} file {str(file)!r} is not a regular file (a FIFO, socket or device)"
-        )
-    try:
-        with file.open("rb") as stream:
-            data = stream.read(MAX_CERTIFICATE_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise CertificateInputError(f"{what} file {str(file)!r} does not exist") from None
-    except IsADirectoryError:
-        raise CertificateInputError(f"{what} file {str(file)!r} is a directory") from None
-    except OSError as exc:
-        raise CertificateInputError(
-            f"cannot read {what} file {str(file)!r}: {exc.strerror}"
-        ) from None
-    if len(data) > MAX_CERTIFICATE_FILE_BYTES:
-        raise CertificateInputError(
-            f"{what} file {str(file)!r} is larger than 16 MiB: not a certificate file"
-        )
+        # Regular files only (cdk_pca.files): a FIFO with no writer would block forever.
+        data = read_regular_file(file, max_bytes=MAX_CERTIFICATE_FILE_BYTES)
+    except FileInputError as exc:
+        reason = exc.reason
+        suffix = ": not a certificate file" if reason.startswith("is larger") else ""
+        raise CertificateInputError(f"{what} file {str(file)!r} {reason}{suffix}") from None
     try:
         return parse_certificates(data)
     except CertificateInputError as exc:

@@ -95,7 +95,7 @@ def test_status_refuses_a_device_instead_of_reading_it(
     code, _, err = run_cli(capsys, "status", "--cert", "/dev/zero")
 
     assert code == 2
-    assert_one_line_error(err, "'/dev/zero' is not a regular file (a FIFO, socket or device)")
+    assert_one_line_error(err, "'/dev/zero' is a device, not a regular file")
 
 
 def test_status_with_an_empty_file_name_says_so(capsys: pytest.CaptureFixture[str]) -> None:

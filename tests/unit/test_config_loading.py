@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from cdk_pca.config import ConfigError, PkiConfig, load_config, parse_config
+from cdk_pca.config import ConfigError, ConfigProblem, PkiConfig, load_config, parse_config
 from tests.unit.config_helpers import edit, example, load, only_problem, problems_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +45,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_directory_is_a_clear_error(tmp_path: Path) -> None:
-    assert "is a directory, not a config file" in _file_problem(tmp_path)
+    assert "is a directory, not a regular file" in _file_problem(tmp_path)
 
 
 @pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n", "---\n"])
@@ -123,6 +125,58 @@ def test_duplicate_yaml_key_is_reported_with_both_lines(tmp_path: Path) -> None:
     assert problem.line == len(text.splitlines())
 
 
+def _alias_bomb(levels: int) -> str:
+    """A "billion laughs": each level lists the one before nine times (9**levels values)."""
+    anchors = ['  - &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    anchors += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return (
+        "unused:\n" + "\n".join(anchors) + "\nname: x\ncertificate_authorities:\n"
+        "  - {name: r, type: ROOT, key_algorithm: RSA_2048, validity_days: 9,\n"
+        f"     subject: {{common_name: R, organization: *a{levels}}}}}\n"
+    )
+
+
+def _problems(text: str) -> list[ConfigProblem]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    return caught.value.problems
+
+
+def test_yaml_alias_bomb_is_refused_at_the_alias_line_without_expanding_it() -> None:
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        parse_config(_alias_bomb(9))
+    assert time.monotonic() - started < 1
+    (problem,) = caught.value.problems
+    # a4 is the first anchor that repeats more than 10,000 values (9**5 > 10,000).
+    assert problem.message == (
+        "YAML alias at line 6, column 10: alias *a3 makes the aliases of this file repeat more "
+        "than 10,000 values in total (an alias bomb?); write the values out instead"
+    )
+
+
+def test_a_few_small_aliases_are_still_allowed() -> None:
+    text = _alias_bomb(1)
+    problems = [p.message for p in _problems(text)]
+    assert not any("alias" in message for message in problems)
+    assert any("is not text" in message for message in problems)
+
+
+def test_json_duplicate_keys_are_refused_like_yaml_ones(tmp_path: Path) -> None:
+    text = json.dumps(example())[:-1] + ', "name": "other"}'
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, text, "pki.json"))
+    (problem,) = caught.value.problems
+    assert problem.path == "name"
+    assert problem.message == "duplicate key 'name'; JSON would silently keep only the last one"
+
+
+def test_duplicate_keys_in_tab_indented_json_are_refused_too() -> None:
+    text = '{\n\t"name": "x",\n\t"certificate_authorities": [{"name": "a", "name": "b"}]\n}'
+    paths = [p.path for p in _problems(text) if "duplicate key" in p.message]
+    assert paths == ["certificate_authorities[0].name"]
+
+
 def test_yaml_merge_keys_are_not_mistaken_for_duplicate_keys() -> None:
     text = (
         "name: x\n"
@@ -147,7 +201,7 @@ def test_yaml_merge_keys_are_not_mistaken_for_duplicate_keys() -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("name: &x [*x]\n", "is not text"),
+        ("name: &x [*x]\n", "YAML alias at line 1, column 11: alias *x is inside the value"),
         ("name: \x00\n", "malformed YAML: unacceptable character #x0000"),
         ("1: x\nname: x\n", "key 1 is not allowed"),
     ],
@@ -195,8 +249,19 @@ def test_json_number_too_long_to_read_is_a_config_error(tmp_path: Path) -> None:
     assert "malformed JSON: Exceeds the limit" in _file_problem(_write(tmp_path, text, "p.json"))
 
 
-def test_endless_device_is_refused_after_4_mib_instead_of_read_forever() -> None:
-    assert "is larger than 4 MiB" in _file_problem(Path("/dev/zero"))
+def test_endless_device_is_refused_before_it_is_read() -> None:
+    assert "'/dev/zero' is a device, not a regular file" in _file_problem(Path("/dev/zero"))
+
+
+def test_fifo_without_a_writer_is_refused_instead_of_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pki.yaml"
+    os.mkfifo(fifo)
+    assert "is a named pipe (FIFO), not a regular file" in _file_problem(fifo)
+
+
+def test_file_over_4_mib_is_refused(tmp_path: Path) -> None:
+    big = _write(tmp_path, "#" * (4 * 1024 * 1024 + 1))
+    assert "is larger than 4 MiB" in _file_problem(big)
 
 
 @pytest.mark.parametrize(
@@ -351,7 +416,12 @@ def test_phase1_without_certificate_files_is_accepted() -> None:
     [
         ("missing.pem", "chain.pem", "certificate_file", "'missing.pem' does not exist"),
         (".", "chain.pem", "certificate_file", "is a directory"),
-        ("/dev/zero", "chain.pem", "certificate_file", "'/dev/zero' is not a regular file"),
+        (
+            "/dev/zero",
+            "chain.pem",
+            "certificate_file",
+            "'/dev/zero' is a device, not a regular file",
+        ),
         ("notes.txt", "chain.pem", "certificate_file", "is not a PEM certificate"),
         ("leaf.pem", "chain.pem", "certificate_file", "is not a CA certificate"),
         ("expired.pem", "chain.pem", "certificate_file", "expired on"),
