@@ -18,6 +18,7 @@ from cdk_pca.pca_metrics import (
     MISCONFIGURED_CRL_BUCKET,
     MetricDefinition,
 )
+from cdk_pca.vocabulary import DAYS_TO_EXPIRY_RANGE
 
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
@@ -33,10 +34,14 @@ MAX_RULE_NAME_LENGTH: Final = 64
 # CrlConfiguration.ExpirationInDays accepts 1..5000.
 # https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlConfiguration.html
 CRL_EXPIRATION_DAYS_RANGE: Final = (1, 5000)
-DAYS_TO_EXPIRY_RANGE: Final = (1, 3650)
 ISSUANCE_PERIOD_MINUTES_RANGE: Final = (1, 24 * 60)
 
 DEFAULT_DAYS_TO_EXPIRY: Final = 30
+# The CRL-not-generated alarm rests on Private CA's refresh schedule, which the current guide
+# leaves undocumented (see crl_generation_window_hours): it is built only for CRLs living at most
+# this long, where even a refresh at half the lifetime falls well inside the alarm's window, or
+# where the operator set the window. The canary's measured CRL freshness replaces it.
+CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS: Final = 7
 DEFAULT_ISSUANCE_FAILURE_THRESHOLD: Final = 1
 DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES: Final = 5
 
@@ -156,7 +161,10 @@ def crl_generation_window_hours(crl_expiration_days: int) -> int:
     refreshes; an older API reference says "at 1/2 the age of next update" (AWS SDK for Ruby v2,
     Aws::ACMPCA::Types::CrlConfiguration). At that rate every window here holds for CRLs of up
     to 14 days; a CRL that lives longer is refreshed less often than CloudWatch can wait, and the
-    alarm fires every cycle: keep expiration_days <= 14, or set `crl_generation_window_hours`.
+    alarm would fire every cycle. Hence the catalog builds this alarm only for CRLs of at most
+    CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS (7) days (window 144 h against a refresh every 84 h at
+    the older rate), or where `crl_generation_window_hours` is set; longer-lived CRLs rely on the
+    crl-bucket-misconfigured alarm and the CRL Generation failure events.
 
     A brand-new CA writes no CRL until it has issued a certificate (crl-planning in the Private
     CA user guide), and missing data breaches: the alarm is in ALARM from its first evaluation
@@ -261,7 +269,11 @@ def build_alarm_catalog(
             continue
         if ca.crl_enabled:
             alarms.append(_crl_bucket_alarm(pki_name, ca))
-            alarms.append(_crl_not_generated_alarm(pki_name, ca))
+            if (
+                ca.crl_generation_window_hours is not None
+                or ca.crl_expiration_days <= CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS
+            ):
+                alarms.append(_crl_not_generated_alarm(pki_name, ca))
             rules.append(_ca_failure_rule(pki_name, ca, "crl-generation-failed", "CRL Generation"))
         alarms.append(_issuance_failures_alarm(pki_name, ca))
         rules.append(_ca_failure_rule(pki_name, ca, "issuance-failed", "Certificate Issuance"))

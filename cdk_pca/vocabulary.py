@@ -83,6 +83,12 @@ CRL_CUSTOM_PATH_PATTERN: Final = (
 
 # Rough list prices (USD per CA per month) for the plan's estimate.
 # https://aws.amazon.com/private-ca/pricing/
+# ACM emits "ACM Certificate Approaching Expiration" events from DaysBeforeExpiry days before
+# expiry, and DaysBeforeExpiry is 1..45 (default 45): an expiry threshold above 45 days would
+# promise an event ACM never sends.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-certificatemanager-account-expiryeventsconfiguration.html
+# https://docs.aws.amazon.com/acm/latest/APIReference/API_PutAccountConfiguration.html
+DAYS_TO_EXPIRY_RANGE: Final = (1, 45)
 MONTHLY_COST_USD: Final = {"GENERAL_PURPOSE": 400, "SHORT_LIVED_CERTIFICATE": 50}
 
 

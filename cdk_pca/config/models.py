@@ -277,7 +277,7 @@ class CaAlarmsConfig(_Model):
 class AlarmsConfig(_Model):
     """Alarm thresholds; the monitoring construct reads them."""
 
-    days_to_expiry: Annotated[int, whole_number(1, 365)] = 30
+    days_to_expiry: Annotated[int, whole_number(*vocabulary.DAYS_TO_EXPIRY_RANGE)] = 30
     issuance_failures: IssuanceFailureAlarmConfig = IssuanceFailureAlarmConfig()
     certificate_authorities: dict[CaName, CaAlarmsConfig] = Field(default_factory=dict)
 

@@ -168,7 +168,7 @@ def test_every_bad_setting_is_reported_at_once_with_field_and_allowed_values() -
     assert problems == (
         "pki_name: '1pki' is not allowed; expected a letter, then letters, digits or '-', "
         "at most 64 characters",
-        "days_to_expiry: -3 is not allowed; expected a whole number 1..3650",
+        "days_to_expiry: -3 is not allowed; expected a whole number 1..45",
         "certificate_authorities: name 'root' appears more than once; names must be unique",
         "certificate_authorities: name 'bad name' is not allowed; expected letters, digits, '.', "
         "'_' or '-', starting with a letter or digit",
@@ -249,4 +249,32 @@ def test_plan_lists_exactly_the_catalogs_alarms_and_rules(
         "alarm": "example-pki-root-crl-not-generated",
         "scope": "CA root",
         "condition": "no CRLGenerated for 144 h (CRLs valid 7 days; missing data breaches)",
+    }
+
+
+def test_days_to_expiry_beyond_acms_45_day_event_window_is_rejected() -> None:
+    # ACM's DaysBeforeExpiry is at most 45: a 46-day threshold would never see an event.
+    with pytest.raises(AlarmCatalogError) as raised:
+        build_alarm_catalog(pki_name="p", certificate_authorities=[], days_to_expiry=46)
+    assert raised.value.problems == (
+        "days_to_expiry: 46 is not allowed; expected a whole number 1..45",
+    )
+
+
+def test_crl_not_generated_alarm_only_where_the_refresh_schedule_is_certain_enough() -> None:
+    # PCA does not document when it refreshes a long-lived CRL: no alarm that would fire each cycle.
+    cas = [
+        CaAlarmSettings(name="weekly", crl_enabled=True, crl_expiration_days=7),
+        CaAlarmSettings(name="monthly", crl_enabled=True, crl_expiration_days=30),
+        CaAlarmSettings(
+            name="tuned", crl_enabled=True, crl_expiration_days=30, crl_generation_window_hours=168
+        ),
+    ]
+    catalog = build_alarm_catalog(pki_name="p", certificate_authorities=cas)
+    with_alarm = {a.subject for a in catalog.alarms if a.kind == "crl-not-generated"}
+    assert with_alarm == {"weekly", "tuned"}
+    assert {a.subject for a in catalog.alarms if a.kind == "crl-bucket-misconfigured"} == {
+        "weekly",
+        "monthly",
+        "tuned",
     }

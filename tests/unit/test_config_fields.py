@@ -176,8 +176,9 @@ FIELD_CASES: list[tuple[str, Any, str, tuple[str, ...]]] = [
     ("lookups[0].key_types", ["RSA-2048"], "lookups[0].key_types[0]", ("did you mean RSA_2048?",)),
     ("lookups[0].mode", "runtime", "lookups[0].mode", ("deploy, synth",)),
     ("lookups[0].most_recent", "yes", "lookups[0].most_recent", ("not a boolean",)),
-    ("alarms.days_to_expiry", 0, "alarms.days_to_expiry", ("0 is out of range", "1..365")),
+    ("alarms.days_to_expiry", 0, "alarms.days_to_expiry", ("0 is out of range", "1..45")),
     ("alarms.days_to_expiry", 366, "alarms.days_to_expiry", ("366 is out of range",)),
+    ("alarms.days_to_expiry", 46, "alarms.days_to_expiry", ("46 is out of range", "1..45")),
     (
         "alarms.issuance_failures.threshold",
         0,

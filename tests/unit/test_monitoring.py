@@ -392,7 +392,7 @@ def test_bad_arguments_are_rejected_before_anything_is_built() -> None:
         )
 
     assert raised.value.problems == (
-        "days_to_expiry: 0 is not allowed; expected a whole number 1..3650",
+        "days_to_expiry: 0 is not allowed; expected a whole number 1..45",
         "certificate_authorities[root].crl_expiration_days: -1 is not allowed; expected a whole "
         "number 1..5000",
         "emails[0]: 'oncall' is not an e-mail address; expected name@domain",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -136,3 +137,45 @@ def test_crl_distribution_certificate_must_be_in_us_east_1(tmp_path: Any) -> Non
         load_config(config_file)
     assert "crl_distribution.certificate_arn" in str(raised.value)
     assert "us-east-1" in str(raised.value)
+
+
+SHIPPED_CONFIGS = (
+    "pki.yaml",
+    *sorted(f"examples/{p.name}" for p in Path("examples").glob("*.yaml")),
+)
+
+
+@pytest.mark.parametrize("config_path", SHIPPED_CONFIGS)
+def test_expiry_rules_and_alarms_promise_no_more_than_acms_45_days(config_path: str) -> None:
+    # ACM sends "Approaching Expiration" events from DaysBeforeExpiry (1..45) days before expiry:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-certificatemanager-account-expiryeventsconfiguration.html
+    template = Template.from_json(synthesize(config_path).template)
+    thresholds = [
+        condition["numeric"][1]
+        for rule in template.find_resources("AWS::Events::Rule").values()
+        for condition in rule["Properties"]["EventPattern"]
+        .get("detail", {})
+        .get("DaysToExpiry", [])
+    ]
+    thresholds += [
+        alarm["Properties"]["Threshold"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "DaysToExpiry"
+    ]
+    assert thresholds, "every shipped PKI watches certificate expiry"
+    assert all(1 <= threshold <= 45 for threshold in thresholds)
+
+
+@pytest.mark.parametrize("config_path", SHIPPED_CONFIGS)
+def test_crl_not_generated_alarms_only_for_crls_of_at_most_a_week(config_path: str) -> None:
+    config = load_config(config_path)
+    template = Template.from_json(synthesize(config_path).template)
+    alarm_names = {
+        str(alarm["Properties"].get("AlarmName"))
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    for ca in config.certificate_authorities:
+        if not ca.crl.enabled:
+            continue
+        expected = ca.crl.expiration_days <= 7
+        assert any(f"{ca.name}-crl-not-generated" in n for n in alarm_names) is expected, ca.name
