@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from cdk_pca.canary import check_certificate_authority
 from tests.integration.openssl_pki import (
@@ -25,20 +22,6 @@ from tests.integration.openssl_pki import (
     hours_ago,
     now,
 )
-
-
-@pytest.fixture
-def http() -> Iterator[RevocationHttpServer]:
-    server = RevocationHttpServer()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> OpenSslCa:
-    return OpenSslCa.create(tmp_path / "ca")
 
 
 def _pem(ca: OpenSslCa) -> bytes:

@@ -22,15 +22,6 @@ ARN2 = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/66666666-22
 
 
 @pytest.fixture
-def http() -> Iterator[RevocationHttpServer]:
-    server = RevocationHttpServer()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
 def cloudwatch() -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")

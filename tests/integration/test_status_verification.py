@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,20 +28,6 @@ from tests.integration.openssl_pki import (
 )
 
 pytestmark = pytest.mark.openssl
-
-
-@pytest.fixture
-def http() -> Iterator[RevocationHttpServer]:
-    server = RevocationHttpServer()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> OpenSslCa:
-    return OpenSslCa.create(tmp_path / "ca")
 
 
 @pytest.fixture
