@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint deploy diff bench clean
+.PHONY: setup synth test lint deploy diff bench clean integ
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -48,6 +48,20 @@ deploy: setup
 
 diff: setup
 	cdk diff --no-notices -c config=$(CONFIG)
+
+# The integration tests, deployed for real into the caller's account and region (BILLED: four
+# general-purpose CAs for about an hour, see README "Integration tests"): integ-runner deploys
+# tests/integ/integ_*.py, runs their assertions, destroys the stacks and updates the snapshots;
+# then tests/integ/sweep.py deletes the CAs, buckets and keys the stacks retain. `make test` only
+# compares the snapshots, offline.
+INTEG_REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+INTEG_RUNNER = integ-runner --language python --app "$(CURDIR)/$(PY) {filePath}" --directory tests/integ
+integ: setup
+	@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.session.Session().get_credentials() else 1)" \
+		|| { echo "make integ: no AWS credentials (set AWS_PROFILE, or run 'aws sso login'); nothing deployed" >&2; exit 2; }
+	status=0; $(INTEG_RUNNER) --update-on-failed --force --parallel-regions $(INTEG_REGION) || status=$$?; \
+		$(PY) tests/integ/sweep.py --region $(INTEG_REGION) || status=$$((status ? status : 2)); \
+		exit $$status
 
 # Benchmarks, not tests: each prints its figures beside a reference measured in the same run.
 # (bench.lookup_calls without --skip-moto also loads 5,000 certificates into moto: ~8 minutes.)

@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "cdk_pca.cli.lookup",
     "cdk_pca.cli.revocation",
     "cdk_pca.cli.guard",
+    "cdk_pca.cli.doctor",
 )
 
 EXIT_BAD_INPUT = 2
