@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 __all__ = [
+    "CertificateAuthorityFilters",
+    "CertificateAuthorityMatch",
     "CertificateLookupError",
     "CertificateMatch",
     "InvalidLookupArgumentsError",
@@ -46,8 +48,11 @@ __all__ = [
     "MultipleMatchingCertificatesError",
     "NoMatchingCertificateError",
     "find_certificate",
+    "find_certificate_authority",
     "host_is_covered",
     "make_acm_client",
+    "make_pca_client",
+    "validate_ca_lookup_arguments",
     "validate_lookup_arguments",
 ]
 
@@ -281,6 +286,32 @@ def _key_type_name(value: str) -> str:
     return value.replace("-", "_")
 
 
+def _tag_filter(tags: Mapping[str, str] | None, problems: list[LookupProblem]) -> dict[str, str]:
+    norm_tags: dict[str, str] = {}
+    if tags is not None:
+        if not isinstance(tags, Mapping):
+            problems.append(LookupProblem("tags", f"must be a mapping of str to str, got {tags!r}"))
+        else:
+            for key, value in tags.items():
+                if not isinstance(key, str) or not isinstance(value, str):
+                    problems.append(
+                        LookupProblem("tags", f"{key!r}: {value!r} is not a str: str pair")
+                    )
+                elif not key or len(key) > _MAX_TAG_KEY_LENGTH:
+                    problems.append(
+                        LookupProblem("tags", f"key {key!r} must be 1-{_MAX_TAG_KEY_LENGTH} chars")
+                    )
+                elif len(value) > _MAX_TAG_VALUE_LENGTH:
+                    problems.append(
+                        LookupProblem(
+                            "tags", f"value of {key!r} is longer than {_MAX_TAG_VALUE_LENGTH} chars"
+                        )
+                    )
+                else:
+                    norm_tags[key] = value
+    return norm_tags
+
+
 def validate_lookup_arguments(
     *,
     domain: str | None = None,
@@ -322,28 +353,7 @@ def validate_lookup_arguments(
             )
         )
 
-    norm_tags: dict[str, str] = {}
-    if tags is not None:
-        if not isinstance(tags, Mapping):
-            problems.append(LookupProblem("tags", f"must be a mapping of str to str, got {tags!r}"))
-        else:
-            for key, value in tags.items():
-                if not isinstance(key, str) or not isinstance(value, str):
-                    problems.append(
-                        LookupProblem("tags", f"{key!r}: {value!r} is not a str: str pair")
-                    )
-                elif not key or len(key) > _MAX_TAG_KEY_LENGTH:
-                    problems.append(
-                        LookupProblem("tags", f"key {key!r} must be 1-{_MAX_TAG_KEY_LENGTH} chars")
-                    )
-                elif len(value) > _MAX_TAG_VALUE_LENGTH:
-                    problems.append(
-                        LookupProblem(
-                            "tags", f"value of {key!r} is longer than {_MAX_TAG_VALUE_LENGTH} chars"
-                        )
-                    )
-                else:
-                    norm_tags[key] = value
+    norm_tags = _tag_filter(tags, problems)
 
     norm_statuses = _string_list("statuses", statuses, ACM_CERTIFICATE_STATUSES, problems)
     norm_types = _string_list("types", types, ACM_CERTIFICATE_TYPES, problems)
@@ -402,19 +412,44 @@ def host_is_covered(hostname: str, name: str) -> bool:
 
 def make_acm_client(region_name: str | None = None, *, session: Any = None) -> BaseClient:
     """An ACM client (from `session`, else boto3's default) that retries throttling with backoff."""
+    return _make_client("acm", region_name, session)
+
+
+def make_pca_client(region_name: str | None = None, *, session: Any = None) -> BaseClient:
+    """An ACM PCA client (from `session`, else boto3's default), retrying like the ACM client."""
+    return _make_client("acm-pca", region_name, session)
+
+
+def _make_client(service: str, region_name: str | None, session: Any) -> BaseClient:
     import boto3
     from botocore.config import Config
 
-    # ACM throttles its read APIs per account; standard mode retries ThrottlingException with
-    # jittered exponential backoff (adaptive mode would also rate-limit the client, stalling a
+    # ACM and PCA throttle their read APIs per account; standard mode retries ThrottlingException
+    # with jittered exponential backoff (adaptive mode would also rate-limit the client, stalling a
     # lookup of a handful of calls for seconds). Ten attempts ride out a burst of other callers.
     # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
     config = Config(
         retries={"mode": "standard", "max_attempts": 10}, connect_timeout=10, read_timeout=30
     )
     factory = session if session is not None else boto3
-    client: BaseClient = factory.client("acm", region_name=region_name, config=config)
+    client: BaseClient = factory.client(service, region_name=region_name, config=config)
     return client
+
+
+def _pages(call: Any, request: dict[str, Any], items: str, operation: str) -> Iterator[Any]:
+    """Every item of every page of a NextToken-paginated call; a repeated token is an error."""
+    request = dict(request)
+    seen_tokens: set[str] = set()
+    while True:
+        page = call(**request)
+        yield from page.get(items, [])
+        token = page.get("NextToken")
+        if not token:
+            return
+        if token in seen_tokens:
+            raise CertificateLookupError(f"{operation} returned NextToken {token!r} twice")
+        seen_tokens.add(token)
+        request["NextToken"] = token
 
 
 def _list_summaries(client: Any, filters: LookupFilters) -> Iterator[dict[str, Any]]:
@@ -425,17 +460,7 @@ def _list_summaries(client: Any, filters: LookupFilters) -> Iterator[dict[str, A
         "Includes": {"keyTypes": list(filters.key_types or ACM_KEY_TYPES)},
         "MaxItems": LIST_PAGE_SIZE,
     }
-    seen_tokens: set[str] = set()
-    while True:
-        page = client.list_certificates(**request)
-        yield from page.get("CertificateSummaryList", [])
-        token = page.get("NextToken")
-        if not token:
-            return
-        if token in seen_tokens:
-            raise CertificateLookupError(f"ListCertificates returned NextToken {token!r} twice")
-        seen_tokens.add(token)
-        request["NextToken"] = token
+    return _pages(client.list_certificates, request, "CertificateSummaryList", "ListCertificates")
 
 
 @dataclass
@@ -617,3 +642,222 @@ def _aware(value: Any) -> datetime | None:
     if parsed is None:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+# --- the CA lookup ------------------------------------------------------------------------------
+
+# CertificateAuthority.Status values and ListCertificateAuthorities' ResourceOwner ("Use this
+# parameter to filter the returned set of certificate authorities based on their owner. The default
+# is SELF."; valid values SELF | OTHER_ACCOUNTS, the latter being CAs shared with this account
+# through AWS RAM).
+# https://docs.aws.amazon.com/privateca/latest/APIReference/API_ListCertificateAuthorities.html
+# https://docs.aws.amazon.com/privateca/latest/APIReference/API_CertificateAuthority.html
+PCA_CA_STATUSES = (
+    "CREATING",
+    "PENDING_CERTIFICATE",
+    "ACTIVE",
+    "DELETED",
+    "DISABLED",
+    "EXPIRED",
+    "FAILED",
+)
+PCA_RESOURCE_OWNERS = ("SELF", "OTHER_ACCOUNTS")
+DEFAULT_CA_STATUSES = ("ACTIVE",)
+
+# MaxResults is 1..1000, "although ... the action only returns a maximum of 100 items" (same page).
+CA_LIST_PAGE_SIZE = 1000
+
+# A CA has a certificate to return only once one was imported; CREATING, PENDING_CERTIFICATE and
+# FAILED CAs have none. The API reference does not say whether a DELETED (pending deletion) CA
+# answers GetCertificateAuthorityCertificate, so it is not asked.
+# https://docs.aws.amazon.com/privateca/latest/APIReference/API_GetCertificateAuthorityCertificate.html
+_CA_STATUSES_WITH_CERTIFICATE = ("ACTIVE", "DISABLED", "EXPIRED")
+
+
+@dataclass(frozen=True)
+class CertificateAuthorityFilters:
+    """Validated CA lookup arguments (see `validate_ca_lookup_arguments`)."""
+
+    tags: Mapping[str, str] = field(default_factory=dict)
+    common_name: str | None = None
+    statuses: tuple[str, ...] = DEFAULT_CA_STATUSES
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form with sorted keys and lists, the same for equal filters."""
+        return {
+            "tags": dict(sorted(self.tags.items())),
+            "common_name": self.common_name,
+            "statuses": sorted(self.statuses),
+            "owner": self.owner,
+        }
+
+    def describe(self) -> str:
+        """The filters in words, for error messages."""
+        parts = []
+        if self.common_name is not None:
+            parts.append(f"common name {self.common_name!r}")
+        if self.tags:
+            parts.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())))
+        parts.append("statuses " + ", ".join(self.statuses))
+        parts.append("owner " + (self.owner or "SELF or OTHER_ACCOUNTS"))
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class CertificateAuthorityMatch:
+    """The one CA a lookup found: PCA's spellings, aware datetimes, PEM strings."""
+
+    arn: str
+    common_name: str | None
+    status: str
+    type: str
+    owner_account: str
+    not_after: datetime | None
+    certificate: str | None
+    certificate_chain: str | None
+
+    def to_dict(self, *, include_pem: bool = True) -> dict[str, Any]:
+        """JSON-able: datetimes as ISO 8601; PEM fields left out unless `include_pem`."""
+        data = asdict(self)
+        data["not_after"] = self.not_after.isoformat() if self.not_after else None
+        if not include_pem:
+            del data["certificate"], data["certificate_chain"]
+        return data
+
+
+def validate_ca_lookup_arguments(
+    *,
+    tags: Mapping[str, str] | None = None,
+    common_name: str | None = None,
+    statuses: Iterable[str] | str | None = None,
+    owner: str | None = None,
+) -> CertificateAuthorityFilters:
+    """Check CA lookup arguments without calling AWS; every bad argument in one ValueError."""
+    problems: list[LookupProblem] = []
+    norm_tags = _tag_filter(tags, problems)
+    if common_name is not None and (not isinstance(common_name, str) or not common_name):
+        problems.append(
+            LookupProblem("common_name", f"must be a non-empty string, got {common_name!r}")
+        )
+    norm_statuses = _string_list("statuses", statuses, PCA_CA_STATUSES, problems)
+    if owner is not None and owner not in PCA_RESOURCE_OWNERS:
+        problems.append(
+            LookupProblem(
+                "owner",
+                f"{owner!r} is not allowed; allowed: {', '.join(PCA_RESOURCE_OWNERS)} "
+                "(or none for both)",
+            )
+        )
+    if problems:
+        raise InvalidLookupArgumentsError(problems)
+    return CertificateAuthorityFilters(
+        tags=norm_tags,
+        common_name=common_name,
+        statuses=norm_statuses or DEFAULT_CA_STATUSES,
+        owner=owner,
+    )
+
+
+def find_certificate_authority(
+    *,
+    tags: Mapping[str, str] | None = None,
+    common_name: str | None = None,
+    statuses: Iterable[str] | str | None = None,
+    owner: str | None = None,
+    client: Any = None,
+) -> CertificateAuthorityMatch:
+    """The one PCA certificate authority matching the filters.
+
+    `statuses` default to ACTIVE; `owner` is SELF, OTHER_ACCOUNTS (shared through AWS RAM) or None
+    for both; `common_name` equals the subject's CommonName exactly; `tags` must all be present.
+    Raises ValueError for bad arguments before any call, NoMatchingCertificateError for none and
+    MultipleMatchingCertificatesError (`.arns`) for several. Every call goes through `client`.
+    """
+    filters = validate_ca_lookup_arguments(
+        tags=tags, common_name=common_name, statuses=statuses, owner=owner
+    )
+    return find_certificate_authority_with(filters, client=client)
+
+
+def find_certificate_authority_with(
+    filters: CertificateAuthorityFilters, *, client: Any = None
+) -> CertificateAuthorityMatch:
+    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked."""
+    pca = client if client is not None else make_pca_client()
+    candidates: dict[str, dict[str, Any]] = {}
+    # ResourceOwner takes one value per call, so "both" is one listing each.
+    for owner in (filters.owner,) if filters.owner else PCA_RESOURCE_OWNERS:
+        request = {"MaxResults": CA_LIST_PAGE_SIZE, "ResourceOwner": owner}
+        for summary in _pages(
+            pca.list_certificate_authorities,
+            request,
+            "CertificateAuthorities",
+            "ListCertificateAuthorities",
+        ):
+            if _ca_passes_summary_filters(summary, filters):
+                candidates.setdefault(str(summary["Arn"]), summary)
+    # ListTags costs a call per CA, so only CAs that passed the summary's filters are asked.
+    if filters.tags:
+        candidates = {
+            arn: summary
+            for arn, summary in candidates.items()
+            if filters.tags.items() <= _ca_tags(pca, arn).items()
+        }
+    if not candidates:
+        raise NoMatchingCertificateError(f"no private CA{_where(pca)} matches {filters.describe()}")
+    if len(candidates) > 1:
+        arns = sorted(candidates)
+        raise MultipleMatchingCertificatesError(
+            f"{len(arns)} private CAs{_where(pca)} match {filters.describe()}: "
+            f"{', '.join(arns)}; narrow the filters",
+            arns,
+        )
+    (summary,) = candidates.values()
+    return _complete_ca(summary, pca)
+
+
+def _ca_common_name(summary: Mapping[str, Any]) -> str | None:
+    subject = summary.get("CertificateAuthorityConfiguration", {}).get("Subject", {})
+    common_name = subject.get("CommonName")
+    return str(common_name) if common_name is not None else None
+
+
+def _ca_passes_summary_filters(
+    summary: Mapping[str, Any], filters: CertificateAuthorityFilters
+) -> bool:
+    if summary.get("Status") not in filters.statuses:
+        return False
+    return filters.common_name is None or _ca_common_name(summary) == filters.common_name
+
+
+def _ca_tags(client: Any, arn: str) -> dict[str, str]:
+    # ListTags (PCA) is paginated with MaxResults 1..1000 and NextToken.
+    # https://docs.aws.amazon.com/privateca/latest/APIReference/API_ListTags.html
+    request = {"CertificateAuthorityArn": arn, "MaxResults": CA_LIST_PAGE_SIZE}
+    return {
+        t["Key"]: t.get("Value") or ""
+        for t in _pages(client.list_tags, request, "Tags", "ListTags")
+    }
+
+
+def _complete_ca(summary: Mapping[str, Any], client: Any) -> CertificateAuthorityMatch:
+    arn = str(summary["Arn"])
+    status = str(summary.get("Status"))
+    certificate = chain = None
+    if status in _CA_STATUSES_WITH_CERTIFICATE:
+        body = client.get_certificate_authority_certificate(CertificateAuthorityArn=arn)
+        certificate = body.get("Certificate")
+        # A root CA's response has no CertificateChain.
+        chain = body.get("CertificateChain") or None
+    return CertificateAuthorityMatch(
+        arn=arn,
+        common_name=_ca_common_name(summary),
+        status=status,
+        type=str(summary.get("Type")),
+        # arn:partition:acm-pca:region:account-id:certificate-authority/id
+        owner_account=arn.split(":")[4],
+        not_after=_aware(summary.get("NotAfter")),
+        certificate=certificate,
+        certificate_chain=chain,
+    )
