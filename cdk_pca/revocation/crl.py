@@ -17,7 +17,7 @@ from cdk_pca.revocation import signatures
 from cdk_pca.revocation.certificates import describe_name
 from cdk_pca.revocation.fetch import fetch
 from cdk_pca.revocation.names import general_names_match, names_equal, relative_to
-from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer
+from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer, unreadable
 
 # A CRL dated slightly ahead of our clock comes from a publisher whose clock runs a little fast;
 # more than this is a CRL we cannot place in time.
@@ -105,13 +105,7 @@ def evaluate_crl(
     try:
         return _evaluate(data, result, url, serial, issuer, now, is_ca, certificate)
     except Exception as exc:
-        # cryptography parses lazily: a field it could not read surfaces when first touched, as
-        # ValueError, x509.InvalidVersion (an Exception, not a ValueError) or worse. The data is
-        # the peer's; whatever it makes the parser raise is this answer's failure alone.
-        text = " ".join(str(exc).split())[:300]
-        return replace(
-            result, status=UNKNOWN, error=f"unreadable CRL: {type(exc).__name__}: {text}"
-        )
+        return unreadable(result, "CRL", exc)
 
 
 def _evaluate(

@@ -20,7 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 from cdk_pca.revocation import signatures
 from cdk_pca.revocation.certificates import describe_name, is_issued_by
 from cdk_pca.revocation.fetch import fetch
-from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer
+from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer, unreadable
 
 CLOCK_SKEW = timedelta(minutes=5)
 NONCE_BYTES = 16
@@ -153,13 +153,7 @@ def evaluate_response(
     try:
         return _evaluate(data, result, serial, issuer, nonce, now)
     except Exception as exc:
-        # cryptography parses lazily: a field it could not read surfaces when first touched, as
-        # ValueError, x509.InvalidVersion (an Exception, not a ValueError) or worse. The data is
-        # the peer's; whatever it makes the parser raise is this answer's failure alone.
-        text = " ".join(str(exc).split())[:300]
-        return replace(
-            result, status=UNKNOWN, error=f"unreadable OCSP response: {type(exc).__name__}: {text}"
-        )
+        return unreadable(result, "OCSP response", exc)
 
 
 def _evaluate(

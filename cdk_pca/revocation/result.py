@@ -123,6 +123,16 @@ def first_answer(
 TIMED_OUT_NOTE = "timed out:"
 
 
+def unreadable(result: MethodResult, what: str, exc: BaseException) -> MethodResult:
+    """`result` made unknown because the peer's data made the parser raise. cryptography parses
+    lazily: a field it could not read surfaces when first touched, as ValueError,
+    x509.InvalidVersion (an Exception, not a ValueError) or worse. The data is the peer's;
+    whatever it makes the parser raise is this answer's failure alone."""
+    return replace(
+        result, status=UNKNOWN, error=f"unreadable {what}: {type(exc).__name__}: {_one_line(exc)}"
+    )
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
