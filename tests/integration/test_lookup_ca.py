@@ -16,6 +16,7 @@ from cdk_pca.lookup import (
     find_certificate_authority,
 )
 from tests.lookup_certs import REGION, fake_aws_env
+from tests.moto_pca import activate_root_ca
 
 
 @pytest.fixture
@@ -45,16 +46,9 @@ def _create_ca(
 
 
 def _activate_root(pca: Any, arn: str) -> None:
-    csr = pca.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-    issued = pca.issue_certificate(
-        CertificateAuthorityArn=arn,
-        Csr=csr,
-        SigningAlgorithm="SHA256WITHRSA",
-        TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1",
-        Validity={"Value": 365, "Type": "DAYS"},
-    )["CertificateArn"]
-    cert = pca.get_certificate(CertificateAuthorityArn=arn, CertificateArn=issued)["Certificate"]
-    pca.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=cert)
+    activate_root_ca(
+        pca, arn, signing_algorithm="SHA256WITHRSA", validity={"Value": 365, "Type": "DAYS"}
+    )
 
 
 def test_statuses_default_to_active(pca: Any) -> None:

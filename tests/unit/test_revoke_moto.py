@@ -19,6 +19,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from cdk_pca.cli import main
 from cdk_pca.revocation.certificates import colon_hex_serial
+from tests.moto_pca import activate_root_ca
 
 REGION = "ap-southeast-2"
 
@@ -41,17 +42,8 @@ def active_root_ca(pca: Any) -> str:
         },
         CertificateAuthorityType="ROOT",
     )["CertificateAuthorityArn"]
-    csr = pca.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-    issued = pca.issue_certificate(
-        CertificateAuthorityArn=arn,
-        Csr=csr,
-        SigningAlgorithm="SHA256WITHECDSA",
-        TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1",
-        Validity={"Value": 10, "Type": "YEARS"},
-    )["CertificateArn"]
-    certificate = pca.get_certificate(CertificateAuthorityArn=arn, CertificateArn=issued)
-    pca.import_certificate_authority_certificate(
-        CertificateAuthorityArn=arn, Certificate=certificate["Certificate"]
+    activate_root_ca(
+        pca, arn, signing_algorithm="SHA256WITHECDSA", validity={"Value": 10, "Type": "YEARS"}
     )
     return arn
 
