@@ -299,6 +299,9 @@ def _revoke_json(
         else {
             "confirmed": wait.confirmed,
             "elapsedSeconds": round(wait.elapsed_seconds, 1),
+            "ocspVisibleAfterSeconds": _rounded(wait.ocsp_seconds),
+            "crlVisibleAfterSeconds": _rounded(wait.crl_seconds),
+            "crlNotModifiedPolls": wait.crl_not_modified,
             "ocsp": wait.ocsp.to_json() if wait.ocsp else None,
             "crl": wait.crl.to_json() if wait.crl else None,
             "notes": list(wait.notes),
@@ -371,6 +374,14 @@ def _wait_with_live_display(
     return result
 
 
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
+
+
+def _visible_after(seconds: float | None) -> str:
+    return "" if seconds is None else f" (revoked here after {seconds / 60:.1f} min)"
+
+
 def _print_wait(wait: WaitResult) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -385,8 +396,19 @@ def _print_wait(wait: WaitResult) -> None:
             "(AWS accepted the revocation; CRL can take ~30 min, OCSP ~60 min)",
             highlight=False,
         )
-    console.print(f"  OCSP: {_describe_method(wait.ocsp)}", highlight=False)
-    console.print(f"  CRL:  {_describe_method(wait.crl)}", highlight=False)
+    console.print(
+        f"  OCSP: {_describe_method(wait.ocsp)}{_visible_after(wait.ocsp_seconds)}",
+        highlight=False,
+    )
+    console.print(
+        f"  CRL:  {_describe_method(wait.crl)}{_visible_after(wait.crl_seconds)}", highlight=False
+    )
+    if wait.crl_not_modified:
+        console.print(
+            f"[dim]note:[/] {wait.crl_not_modified} CRL polls answered 304 Not Modified "
+            "(the CRL was not downloaded again)",
+            highlight=False,
+        )
     for note in wait.notes:
         console.print(f"[dim]note:[/] {escape(note)}", highlight=False)
 

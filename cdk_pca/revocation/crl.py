@@ -15,7 +15,7 @@ from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 from cdk_pca.revocation import signatures
 from cdk_pca.revocation.certificates import describe_name
-from cdk_pca.revocation.fetch import fetch
+from cdk_pca.revocation.fetch import ConditionalCache, fetch
 from cdk_pca.revocation.names import general_names_match, names_equal, relative_to
 from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer, unreadable
 
@@ -56,17 +56,25 @@ def check_crl(
     is_ca: bool | None = None,
     certificate: x509.Certificate | None = None,
     deadline: float | None = None,
+    cache: ConditionalCache | None = None,
 ) -> MethodResult:
     """Ask each distribution point in turn; the first that answers decides. `is_ca` says whether
     the certificate checked is a CA's (None: not known), for CRLs scoped to one kind.
     `certificate` (when known) gives the distribution points the CRL's scope must match;
-    `deadline` (time.monotonic) bounds all the requests together."""
+    `deadline` (time.monotonic) bounds all the requests together; `cache` makes a poller's
+    repeated fetches conditional."""
     return first_answer(
         "crl",
         urls,
         missing="the certificate names no http CRL distribution point",
         ask=lambda url: (
-            fetch(url, accept="application/pkix-crl, */*", timeout=timeout, deadline=deadline).body
+            fetch(
+                url,
+                accept="application/pkix-crl, */*",
+                timeout=timeout,
+                deadline=deadline,
+                cache=cache,
+            ).body
         ),
         evaluate=lambda body, url: evaluate_crl(
             body,

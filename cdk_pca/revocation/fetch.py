@@ -40,11 +40,73 @@ class FetchTimeout(FetchError):
 
 @dataclass(frozen=True)
 class FetchedResource:
-    """The body of a successful GET or POST and the URL it finally came from."""
+    """The body of a successful GET or POST and the URL it finally came from. `not_modified`:
+    the body came from a `ConditionalCache` because the server answered 304."""
 
     url: str
     body: bytes
     content_type: str
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False
+
+
+class ConditionalCache:
+    """The last body of each URL with its validators, so asking again for a CRL that has not
+    changed costs a 304 and no body: `revoke --wait` polls a CRL of any size for an hour.
+
+    RFC 9110 13.1.2 (If-None-Match) and 13.1.3 (If-Modified-Since). S3 answers both on GetObject
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "If-None-Match"), and
+    CloudFront passes a viewer's conditional GET to an S3 origin and answers it from its cache
+    (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html#RequestS3ConditionalGETs).
+    A server that ignores the headers just answers 200 with the body, as without the cache.
+    """
+
+    def __init__(self, max_entries: int = 8) -> None:
+        self.max_entries = max_entries
+        self.not_modified = 0  # how many answers were 304s served from here
+        self._entries: dict[str, FetchedResource] = {}
+        self._lock = threading.Lock()
+
+    def validators(self, url: str) -> dict[str, str]:
+        with self._lock:
+            entry = self._entries.get(url)
+        if entry is None:
+            return {}
+        headers = {}
+        if entry.etag:
+            headers["If-None-Match"] = entry.etag
+        if entry.last_modified:
+            headers["If-Modified-Since"] = entry.last_modified
+        return headers
+
+    def remember(self, url: str, resource: FetchedResource) -> None:
+        if not (resource.etag or resource.last_modified):
+            return
+        with self._lock:
+            self._entries.pop(url, None)
+            while len(self._entries) >= self.max_entries:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[url] = resource
+
+    def reuse(self, url: str) -> FetchedResource | None:
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is None:
+                return None
+            self.not_modified += 1
+        return FetchedResource(
+            url=entry.url,
+            body=entry.body,
+            content_type=entry.content_type,
+            etag=entry.etag,
+            last_modified=entry.last_modified,
+            not_modified=True,
+        )
+
+
+class _NotModified(Exception):
+    """The server answered 304 to a conditional GET."""
 
 
 def default_timeout() -> float:
@@ -173,11 +235,13 @@ def fetch(
     timeout: float | None = None,
     max_bytes: int = MAX_RESPONSE_BYTES,
     deadline: float | None = None,
+    cache: ConditionalCache | None = None,
 ) -> FetchedResource:
     """GET `url` (or POST `data`), within one deadline of `timeout` seconds in all, reading at most
     `max_bytes` whatever Content-Length claims. `deadline` (a time.monotonic() value) is the
-    caller's overall bound: the request gets what is left of it, if less. Raises FetchError
-    (FetchTimeout when time ran out) with a one-line reason."""
+    caller's overall bound: the request gets what is left of it, if less. With a `cache`, a GET
+    asks conditionally and a 304 returns the cached body. Raises FetchError (FetchTimeout when
+    time ran out) with a one-line reason."""
     if url.split(":", 1)[0].lower() not in {"http", "https"}:
         raise FetchError(f"{url}: only http and https URLs are fetched")
     limit = min(timeout if timeout is not None else default_timeout(), MAX_TIMEOUT_SECONDS)
@@ -190,15 +254,26 @@ def fetch(
     headers = {"Accept": accept, "User-Agent": "cdk-pca"}
     if content_type:
         headers["Content-Type"] = content_type
+    cache = cache if data is None else None
+    if cache is not None:
+        headers.update(cache.validators(url))
     request = urllib.request.Request(url, data=data, headers=headers)
     with _Deadline(limit) as watchdog:
         try:
-            return _read(request, url, limit, deadline, max_bytes)
+            resource = _read(request, url, limit, deadline, max_bytes)
+        except _NotModified:
+            cached = cache.reuse(url) if cache is not None else None
+            if cached is None:
+                raise FetchError(f"{url}: HTTP 304 to a request that was not conditional") from None
+            return cached
         except FetchError as exc:
             # A shut-down socket surfaces as a reset or a truncated answer: say what happened.
             if watchdog.expired and not isinstance(exc, FetchTimeout):
                 raise FetchTimeout(f"{url}: no answer within {limit:.3g} s") from None
             raise
+    if cache is not None:
+        cache.remember(url, resource)
+    return resource
 
 
 def _read(
@@ -225,10 +300,14 @@ def _read(
                 url=response.geturl(),
                 body=b"".join(chunks),
                 content_type=response.headers.get("Content-Type", ""),
+                etag=response.headers.get("ETag", ""),
+                last_modified=response.headers.get("Last-Modified", ""),
             )
     except FetchError:
         raise
     except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            raise _NotModified from None
         raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason

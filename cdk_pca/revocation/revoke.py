@@ -30,6 +30,7 @@ from cdk_pca.revocation.certificates import (
     parse_serial,
     revocation_pointers,
 )
+from cdk_pca.revocation.fetch import ConditionalCache
 from cdk_pca.revocation.result import REVOKED, MethodResult
 from cdk_pca.revocation.status import check_serial
 from cdk_pca.vocabulary import REVOCATION_REASONS
@@ -311,13 +312,19 @@ def revocation_urls(
 
 @dataclass(frozen=True)
 class WaitResult:
-    """Where the wait ended: confirmed (every method asked shows revoked) or timed out."""
+    """Where the wait ended: confirmed (every method asked shows revoked) or timed out.
+    `ocsp_seconds` / `crl_seconds`: when each method first showed the revocation (the measure
+    of propagation), None while it never did. `crl_not_modified`: polls the CRL server answered
+    with 304 (no body) because the CRL had not changed."""
 
     confirmed: bool
     elapsed_seconds: float
     ocsp: MethodResult | None
     crl: MethodResult | None
     notes: tuple[str, ...] = ()
+    ocsp_seconds: float | None = None
+    crl_seconds: float | None = None
+    crl_not_modified: int = 0
 
 
 def wait_until_visible(
@@ -330,7 +337,9 @@ def wait_until_visible(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WaitResult:
-    """Poll the CA's CRL and OCSP responder until both show `target` revoked, or time out."""
+    """Poll the CA's CRL and OCSP responder until both show `target` revoked, or time out.
+    The CRL is asked conditionally (ETag / Last-Modified): while it has not changed, a poll
+    costs a 304, not the whole CRL."""
     if authority.certificate is None:
         return WaitResult(False, 0.0, None, None, ("the CA has no certificate to verify with",))
     ocsp_urls, crl_urls, notes = revocation_urls(authority, target)
@@ -338,6 +347,8 @@ def wait_until_visible(
         return WaitResult(
             False, 0.0, None, None, (*notes, "nothing to watch: the CA has no CRL and no OCSP")
         )
+    crl_cache = ConditionalCache()
+    first_seen: dict[str, float] = {}
     started = clock()
     while True:
         ocsp, crl = check_serial(
@@ -347,15 +358,27 @@ def wait_until_visible(
             crl_urls=crl_urls,
             now=datetime.now(UTC),
             is_ca=is_ca_certificate(target.certificate) if target.certificate else None,
+            crl_cache=crl_cache,
         )
         watched_ocsp = ocsp if ocsp_urls else None
         watched_crl = crl if crl_urls else None
         elapsed = clock() - started
+        for result in (watched_ocsp, watched_crl):
+            if result is not None and result.status == REVOKED:
+                first_seen.setdefault(result.method, elapsed)
         if on_poll is not None:
             on_poll(elapsed, watched_ocsp, watched_crl)
         watched = [r for r in (watched_ocsp, watched_crl) if r is not None]
-        if all(result.status == REVOKED for result in watched):
-            return WaitResult(True, elapsed, watched_ocsp, watched_crl, tuple(notes))
-        if elapsed + poll_seconds > timeout_seconds:
-            return WaitResult(False, elapsed, watched_ocsp, watched_crl, tuple(notes))
+        confirmed = all(result.status == REVOKED for result in watched)
+        if confirmed or elapsed + poll_seconds > timeout_seconds:
+            return WaitResult(
+                confirmed,
+                elapsed,
+                watched_ocsp,
+                watched_crl,
+                tuple(notes),
+                ocsp_seconds=first_seen.get("ocsp"),
+                crl_seconds=first_seen.get("crl"),
+                crl_not_modified=crl_cache.not_modified,
+            )
         sleep(poll_seconds)

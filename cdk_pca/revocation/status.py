@@ -24,7 +24,7 @@ from cdk_pca.revocation.certificates import (
     revocation_pointers,
 )
 from cdk_pca.revocation.crl import check_crl
-from cdk_pca.revocation.fetch import FetchError, FetchTimeout, fetch
+from cdk_pca.revocation.fetch import ConditionalCache, FetchError, FetchTimeout, fetch
 from cdk_pca.revocation.ocsp import check_ocsp
 from cdk_pca.revocation.result import TIMED_OUT_NOTE, UNKNOWN, MethodResult, Status, combine
 
@@ -204,6 +204,7 @@ def check_serial(
     is_ca: bool | None = None,
     certificate: x509.Certificate | None = None,
     deadline: float | None = None,
+    crl_cache: ConditionalCache | None = None,
 ) -> tuple[MethodResult, MethodResult]:
     """(OCSP, CRL) answers for `serial` of `issuer`, asked at the same time: the slower of the
     two bounds the wait, not their sum. `is_ca`: whether `serial` is a CA's, None if unknown.
@@ -224,6 +225,7 @@ def check_serial(
             is_ca=is_ca,
             certificate=certificate,
             deadline=deadline,
+            cache=crl_cache,
         )
         return (
             _outcome(ocsp_future, "ocsp", _first(ocsp_urls), deadline),

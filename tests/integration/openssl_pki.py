@@ -41,6 +41,7 @@ class Route:
     status: int = 200
     content_type: str = "application/octet-stream"
     location: str | None = None
+    etag: str | None = None  # when set: sent, and a matching If-None-Match answers 304
 
 
 class RevocationHttpServer:
@@ -49,7 +50,8 @@ class RevocationHttpServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: dict[str, int] = {}
-        routes, hits = self.routes, self.hits
+        self.not_modified: dict[str, int] = {}
+        routes, hits, not_modified = self.routes, self.hits, self.not_modified
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -58,7 +60,15 @@ class RevocationHttpServer:
                 if route is None:
                     self.send_error(404)
                     return
+                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                    not_modified[self.path] = not_modified.get(self.path, 0) + 1
+                    self.send_response(304)
+                    self.send_header("ETag", route.etag)
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
+                if route.etag:
+                    self.send_header("ETag", route.etag)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
                 if route.location:

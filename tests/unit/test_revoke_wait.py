@@ -13,6 +13,7 @@ from cdk_pca.cli import main
 from cdk_pca.cli import revocation as cli_revocation
 from cdk_pca.revocation import revoke as revoke_module
 from cdk_pca.revocation.aws import parse_ca_arn
+from cdk_pca.revocation.fetch import ConditionalCache, FetchError, fetch
 from cdk_pca.revocation.revoke import CertificateAuthority, RevocationTarget, revocation_urls
 from tests.integration.openssl_pki import (
     IssuedCertificate,
@@ -116,6 +117,8 @@ def test_wait_confirms_when_crl_and_ocsp_both_show_the_revocation(
     assert report["wait"]["ocsp"]["status"] == "revoked"
     assert report["wait"]["crl"]["status"] == "revoked"
     assert report["wait"]["crl"]["reason"] == "keyCompromise"
+    assert report["wait"]["crlVisibleAfterSeconds"] >= 0
+    assert report["wait"]["ocspVisibleAfterSeconds"] >= 0
     aws.assert_done()
 
 
@@ -195,3 +198,71 @@ def test_urls_default_to_the_bucket_host_and_crl_path() -> None:
 
     assert ocsp == ["http://ocsp.example.com"]
     assert crl == [f"http://pki-crls.s3.{REGION}.amazonaws.com/crl/{CA_ID}.crl"]
+
+
+def test_a_crl_that_has_not_changed_is_not_downloaded_again(tmp_path: Path) -> None:
+    ca = OpenSslCa.create(tmp_path / "ca")
+    http = RevocationHttpServer()
+    try:
+        url = http.serve("/ca.crl", ca.crl_der(), etag='"v1"')
+        cache = ConditionalCache()
+
+        first = fetch(url, cache=cache)
+        second = fetch(url, cache=cache)
+        http.serve("/ca.crl", b"new body", etag='"v2"')
+        third = fetch(url, cache=cache)
+    finally:
+        http.close()
+
+    assert not first.not_modified and first.etag == '"v1"'
+    assert second.not_modified and second.body == first.body
+    assert third.body == b"new body" and not third.not_modified
+    assert http.not_modified == {"/ca.crl": 1} and cache.not_modified == 1
+
+
+def test_a_304_to_a_request_that_was_not_conditional_is_an_error(tmp_path: Path) -> None:
+    http = RevocationHttpServer()
+    try:
+        url = http.serve("/ca.crl", b"", status=304)
+        with pytest.raises(FetchError, match="304 to a request that was not conditional"):
+            fetch(url, cache=ConditionalCache())
+    finally:
+        http.close()
+
+
+def test_wait_measures_when_the_crl_shows_the_revocation_and_polls_conditionally(
+    tmp_path: Path,
+) -> None:
+    ca = OpenSslCa.create(tmp_path / "ca")
+    http = RevocationHttpServer()
+    leaf = ca.issue("leaked.example", crl_urls=(http.url("/ca.crl"),))
+    http.serve("/ca.crl", ca.crl_der(), etag='"before"')
+    authority = CertificateAuthority(
+        arn=parse_ca_arn(CA_ARN),
+        type="SUBORDINATE",
+        status="ACTIVE",
+        certificate=ca.certificate,
+        revocation_configuration={"CrlConfiguration": {"Enabled": True}},
+    )
+    target = RevocationTarget(leaf.serial, "--cert", leaf.certificate)
+    clock = [0.0]
+    polls = [0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+        polls[0] += 1
+        if polls[0] == 3:  # PCA publishes the new CRL between the third and fourth poll
+            ca.revoke(leaf, "keyCompromise")
+            http.serve("/ca.crl", ca.crl_der(), etag='"after"')
+
+    try:
+        result = revoke_module.wait_until_visible(
+            authority, target, timeout_seconds=600, poll_seconds=60,
+            clock=lambda: clock[0], sleep=sleep,
+        )  # fmt: skip
+    finally:
+        http.close()
+
+    assert result.confirmed and result.crl is not None and result.crl.status == "revoked"
+    assert result.crl_seconds == 180.0 and result.ocsp_seconds is None
+    assert result.crl_not_modified == 2 == http.not_modified["/ca.crl"]
