@@ -1,6 +1,5 @@
-"""`cdk-pca lookup`: find one ACM certificate like Terraform's aws_acm_certificate, from a shell.
-
-Prints a table, or the match as JSON; boto3 and rich load only when the command runs.
+"""`cdk-pca lookup` and `lookup-ca`: find one ACM certificate (like Terraform's aws_acm_certificate)
+or one private CA, from a shell. A table, or the match as JSON; boto3 and rich load on use.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cdk_pca.cli.errors import CliError
 
 if TYPE_CHECKING:
-    from cdk_pca.lookup import CertificateMatch
+    from cdk_pca.lookup import CertificateAuthorityMatch, CertificateMatch, LookupProblem
 
 # 0: one certificate found; 1: none or several match; 2: bad input or an AWS error.
 EXIT_NO_SINGLE_MATCH = 1
@@ -59,6 +58,32 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--region", help="AWS region (default: the AWS CLI's)")
     parser.add_argument("--json", action="store_true", help="print the match as one JSON object")
     parser.set_defaults(handler=run_lookup)
+    _register_lookup_ca(subparsers)
+
+
+def _register_lookup_ca(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "lookup-ca",
+        help="find one private CA by tags, common name, status and owner",
+        description=(
+            "Find exactly one AWS Private CA certificate authority: --tag K=V must all match, "
+            "--common-name equals the subject's CommonName, --status narrows the statuses "
+            "(default ACTIVE), --owner SELF (this account) or OTHER_ACCOUNTS (shared with it "
+            "through AWS RAM; default both). Exit codes: 0 found, 1 none or several match, "
+            "2 bad input or AWS error."
+        ),
+    )
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="K=V", help="a tag to match (repeatable)"
+    )
+    parser.add_argument("--common-name", metavar="CN", help="the CA subject's exact CommonName")
+    parser.add_argument(
+        "--status", action="append", metavar="S", help="CA status (repeatable; default ACTIVE)"
+    )
+    parser.add_argument("--owner", metavar="O", help="SELF or OTHER_ACCOUNTS (default both)")
+    parser.add_argument("--region", help="AWS region (default: the AWS CLI's)")
+    parser.add_argument("--json", action="store_true", help="print the match as one JSON object")
+    parser.set_defaults(handler=run_lookup_ca)
 
 
 def parse_tags(values: list[str]) -> dict[str, str]:
@@ -94,14 +119,7 @@ def run_lookup(args: argparse.Namespace) -> int:
             most_recent=args.most_recent,
         )
     except InvalidLookupArgumentsError as exc:
-        problems = [
-            "give --domain, --hostname or --tag (--status, --type and --key-type only narrow "
-            "the search)"
-            if p.message.startswith("a lookup needs")
-            else f"--{_OPTION[p.field]}: {p.message}"
-            for p in exc.problems
-        ]
-        raise CliError("; ".join(problems)) from None
+        raise CliError(_describe_problems(exc.problems)) from None
     try:
         match = find_certificate_with(filters, client=make_acm_client(args.region))
     except CertificateLookupError as exc:
@@ -110,6 +128,35 @@ def run_lookup(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(match.to_dict(), indent=2) + "\n")
     else:
         print_match(match)
+    return 0
+
+
+def run_lookup_ca(args: argparse.Namespace) -> int:
+    from cdk_pca.lookup import (
+        CertificateLookupError,
+        InvalidLookupArgumentsError,
+        find_certificate_authority_with,
+        make_pca_client,
+        validate_ca_lookup_arguments,
+    )
+
+    try:
+        filters = validate_ca_lookup_arguments(
+            tags=parse_tags(args.tag),
+            common_name=args.common_name,
+            statuses=args.status,
+            owner=args.owner,
+        )
+    except InvalidLookupArgumentsError as exc:
+        raise CliError(_describe_problems(exc.problems)) from None
+    try:
+        match = find_certificate_authority_with(filters, client=make_pca_client(args.region))
+    except CertificateLookupError as exc:
+        raise CliError(str(exc), EXIT_NO_SINGLE_MATCH) from None
+    if args.json:
+        sys.stdout.write(json.dumps(match.to_dict(), indent=2) + "\n")
+    else:
+        print_ca_match(match)
     return 0
 
 
@@ -122,17 +169,22 @@ _OPTION = {
     "types": "type",
     "key_types": "key-type",
     "most_recent": "most-recent",
+    "common_name": "common-name",
+    "owner": "owner",
 }
 
 
-def print_match(match: CertificateMatch) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+def _describe_problems(problems: list[LookupProblem]) -> str:
+    return "; ".join(
+        "give --domain, --hostname or --tag (--status, --type and --key-type only narrow "
+        "the search)"
+        if problem.message.startswith("a lookup needs")
+        else f"--{_OPTION.get(problem.field, problem.field)}: {problem.message}"
+        for problem in problems
+    )
 
-    table = Table(show_header=False, title="ACM certificate", title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
+
+def print_match(match: CertificateMatch) -> None:
     rows = {
         "ARN": match.arn,
         "Domain": match.domain,
@@ -145,6 +197,30 @@ def print_match(match: CertificateMatch) -> None:
         "Tags": ", ".join(f"{k}={v}" for k, v in sorted(match.tags.items())) or "-",
         "Certificate": "PEM available (--json)" if match.certificate else "-",
     }
+    _print_rows("ACM certificate", rows)
+
+
+def print_ca_match(match: CertificateAuthorityMatch) -> None:
+    rows = {
+        "ARN": match.arn,
+        "Common name": match.common_name or "-",
+        "Status": match.status,
+        "Type": match.type,
+        "Owner account": match.owner_account,
+        "Not after": match.not_after.isoformat() if match.not_after else "-",
+        "Certificate": "PEM available (--json)" if match.certificate else "-",
+    }
+    _print_rows("Private CA", rows)
+
+
+def _print_rows(title: str, rows: dict[str, str]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_header=False, title=title, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
     for name, value in rows.items():
         table.add_row(name, escape(value))
     Console(width=None if sys.stdout.isatty() else 120).print(table)
