@@ -13,6 +13,8 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from constructs import Construct
 
+from cdk_pca.vocabulary import ocsp_responder_domain
+
 if TYPE_CHECKING:
     from aws_cdk import aws_certificatemanager as acm
     from aws_cdk import aws_s3 as s3
@@ -23,23 +25,11 @@ if TYPE_CHECKING:
 # acm-pca-ocsp.<region>.api.aws"), the Managed-CachingDisabled policy, viewer protocol HTTP and
 # HTTPS, allowed methods GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE.
 # https://docs.aws.amazon.com/privateca/latest/userguide/ocsp-customize.html
-OCSP_CUSTOMIZE_URL = "https://docs.aws.amazon.com/privateca/latest/userguide/ocsp-customize.html"
-
 # The longest an edge may serve a GET answer, when the responder's Cache-Control allows caching at
 # all. PCA's responder may take up to 60 minutes to reflect a revocation
 # (https://docs.aws.amazon.com/privateca/latest/APIReference/API_OcspConfiguration.html); 5 more
 # minutes bounds what the edge adds, as the CRL distribution's TTL does.
 DEFAULT_OCSP_MAX_CACHE_TTL = Duration.minutes(5)
-
-
-def ocsp_responder_domain(region: str) -> str:
-    """The dual-stack name of PCA's OCSP responder in `region` (the proxy's origin).
-
-    The guide names ocsp.acm-pca.<region>.amazonaws.com (IPv4 only) and the dual-stack
-    acm-pca-ocsp.<region>.api.aws for IPv6 (OCSP_CUSTOMIZE_URL); both answer the same CAs. It says
-    nothing of other partitions (China, GovCloud), so this is the commercial partition's name.
-    """
-    return f"acm-pca-ocsp.{region}.api.aws"
 
 
 class OcspDistribution(Construct):

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from cdk_pca import OcspDistribution
 from cdk_pca.config import load_config
-from cdk_pca.ocsp_distribution import ocsp_responder_domain
+from cdk_pca.vocabulary import ocsp_responder_domain
 from stacks import PkiStack
 from tests.cdk_support import new_app, new_stack
 from tests.stack_support import CONFIGS, synthesize
