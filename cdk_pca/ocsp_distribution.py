@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Annotations, Duration, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from constructs import Construct
 
+from cdk_pca.cloudfront_names import alternate_domain_names
 from cdk_pca.vocabulary import ocsp_responder_domain
 
 if TYPE_CHECKING:
@@ -64,10 +65,13 @@ class OcspDistribution(Construct):
         price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
     ) -> None:
         super().__init__(scope, construct_id)
-        if certificate is not None and not domain_names:
-            raise ValueError(
-                f"{self.node.path}: certificate: given without domain_names; it would cover nothing"
-            )
+        served_names = alternate_domain_names(
+            self,
+            kind="OCSP",
+            config_key="ocsp_distribution.certificate_arn",
+            domain_names=domain_names,
+            certificate=certificate,
+        )
         self.origin_domain_name = ocsp_responder_domain(Stack.of(self).region)
         # Instead of the guide's Managed-CachingDisabled (all TTLs 0): MinTTL 0 and DefaultTTL 0
         # keep CloudFront from caching anything the responder does not mark cacheable (DefaultTTL
@@ -119,25 +123,13 @@ class OcspDistribution(Construct):
                 cache_policy=cache_policy,
                 compress=False,
             ),
-            domain_names=list(domain_names) if certificate is not None else None,
-            certificate=certificate,
-            minimum_protocol_version=(
-                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate is not None else None
-            ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=price_class,
             enable_logging=log_bucket is not None,
             log_bucket=log_bucket,
             log_file_prefix="cloudfront-ocsp/" if log_bucket is not None else None,
+            **served_names,
         )
-        if domain_names and certificate is None:
-            names = ", ".join(n for n in domain_names if not Token.is_unresolved(n))
-            Annotations.of(self).add_warning_v2(
-                "cdk-pca:ocspCnameWithoutCertificate",
-                f"OCSP CNAME {names} is not an alternate domain name of this distribution (no "
-                "certificate): CloudFront answers 403 to it. Give an ACM certificate in us-east-1 "
-                "(ocsp_distribution.certificate_arn in pki.yaml), or serve that name yourself.",
-            )
         acknowledgments = [
             (
                 "AwsSolutions-CFR1",
