@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "CaSubject": "cdk_pca.certificate_authority",
     "CrlBucket": "cdk_pca.crl_bucket",
     "CrlDistribution": "cdk_pca.crl_distribution",
+    "OcspDistribution": "cdk_pca.ocsp_distribution",
     "PkiMonitoring": "cdk_pca.monitoring",
     "MonitoredCa": "cdk_pca.monitoring",
     "MonitoredCertificate": "cdk_pca.monitoring",
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from cdk_pca.crl_bucket import CrlBucket
     from cdk_pca.crl_distribution import CrlDistribution
     from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
+    from cdk_pca.ocsp_distribution import OcspDistribution
     from cdk_pca.pca_metrics import AcmMetricFactory, PcaMetricFactory
     from cdk_pca.pki_stack import PkiStack
     from cdk_pca.revocation.status import StatusReport, check_status

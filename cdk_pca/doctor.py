@@ -841,8 +841,10 @@ class _CaChecker:
                 "ocsp",
                 False,
                 f"OCSP not answered: {exc}",
-                "point the OCSP name's DNS at its proxy (the OcspDomainName output), and check "
-                "that the proxy forwards to ocsp.acm-pca.<region>.amazonaws.com"
+                "point the OCSP name's DNS at its proxy (the OcspDomainName output); a 403 means "
+                "the name is not an alternate domain name of the distribution "
+                "(ocsp_distribution.certificate_arn); the proxy's origin is "
+                "acm-pca-ocsp.<region>.api.aws"
                 if ocsp.get("OcspCustomCname")
                 else "check the network path to AWS's OCSP responder",
             )
@@ -863,7 +865,7 @@ class _CaChecker:
             False,
             f"{url}: {verdict.error or 'the response could not be verified'}",
             "the OCSP name must reach AWS's responder for this CA's region, unaltered: check DNS "
-            "and the proxy's origin (ocsp.acm-pca.<region>.amazonaws.com)",
+            "and the proxy's origin (acm-pca-ocsp.<region>.api.aws, the stack's OcspDistribution)",
         )
 
     def _ocsp_serial(self, certificates: list[x509.Certificate]) -> tuple[int, str]:

@@ -22,6 +22,7 @@ from cdk_pca.config import PkiConfig
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
+from cdk_pca.ocsp_distribution import OcspDistribution
 
 if TYPE_CHECKING:
     from aws_cdk import aws_certificatemanager as acm
@@ -38,6 +39,7 @@ class PkiStack(Stack):
     """The PKI of one config: CAs (parents first), CRL bucket and distribution, outputs.
 
     ``certificate_authorities`` maps each CA's name in the config to its construct.
+    ``ocsp_distribution`` is the OCSP proxy when a CA has a custom OCSP name, else None.
     """
 
     def __init__(
@@ -84,6 +86,8 @@ class PkiStack(Stack):
                 value=self.crl_distribution.domain_name,
             )
 
+        self.ocsp_distribution: OcspDistribution | None = self._add_ocsp_distribution()
+
         self.certificate_authorities: dict[str, PrivateCertificateAuthority] = {}
         for ca_config in config.cas_in_issuing_order():
             self.certificate_authorities[ca_config.name] = self._add_certificate_authority(
@@ -116,15 +120,46 @@ class PkiStack(Stack):
 
     # --- end of monitoring -----------------------------------------------------------------------
 
+    def _add_ocsp_distribution(self) -> OcspDistribution | None:
+        """The proxy that makes the CAs' custom OCSP names answer; None when no CA has one (then
+        certificates carry AWS's responder URL, which answers without a proxy)."""
+        names = self.config.ocsp_custom_cnames()
+        if not names:
+            return None
+        distribution = OcspDistribution(
+            self,
+            "OcspDistribution",
+            domain_names=names,
+            certificate=self._cloudfront_certificate(
+                "OcspCertificate", self.config.ocsp_distribution.certificate_arn
+            ),
+            log_bucket=self.crl_bucket.access_logs_bucket if self.crl_bucket else None,
+        )
+        CfnOutput(
+            self,
+            "OcspDomainName",
+            description="CloudFront domain that proxies OCSP to AWS Private CA: point the CAs' "
+            f"custom OCSP names ({', '.join(names)}) at it with a DNS CNAME",
+            value=distribution.domain_name,
+        )
+        return distribution
+
     def _crl_certificate(self) -> acm.ICertificate | None:
         """The us-east-1 certificate for the CRL CNAMEs, if the config names one."""
-        arn = self.config.crl_distribution.certificate_arn
+        return self._cloudfront_certificate(
+            "CrlCertificate", self.config.crl_distribution.certificate_arn
+        )
+
+    def _cloudfront_certificate(
+        self, construct_id: str, arn: str | None
+    ) -> acm.ICertificate | None:
+        """An imported ACM certificate (the config checked it is in us-east-1), or None."""
         if arn is None:
             return None
         # Imported only here: most configs need no certificate, and every module costs synth time.
         from aws_cdk import aws_certificatemanager
 
-        return aws_certificatemanager.Certificate.from_certificate_arn(self, "CrlCertificate", arn)
+        return aws_certificatemanager.Certificate.from_certificate_arn(self, construct_id, arn)
 
     def _add_certificate_authority(self, ca_config: Any) -> PrivateCertificateAuthority:
         crl_config = ca_config.crl

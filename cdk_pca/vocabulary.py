@@ -7,6 +7,19 @@ from __future__ import annotations
 
 from typing import Final
 
+
+def ocsp_responder_domain(region: str) -> str:
+    """The dual-stack name of PCA's OCSP responder in `region`: the OCSP proxy's origin.
+
+    The PCA guide names ocsp.acm-pca.<region>.amazonaws.com (IPv4 only, the URL PCA writes into
+    certificates without a custom name) and, "to use IPv6 connections", the dual-stack
+    acm-pca-ocsp.<region>.api.aws. It says nothing of other partitions (China, GovCloud): this is
+    the commercial partition's name.
+    https://docs.aws.amazon.com/privateca/latest/userguide/ocsp-customize.html
+    """
+    return f"acm-pca-ocsp.{region}.api.aws"
+
+
 # Enumerations as the ACM PCA API spells them (botocore service model `acm-pca`, shapes
 # KeyAlgorithm, SigningAlgorithm, KeyStorageSecurityStandard, CertificateAuthorityUsageMode).
 KEY_ALGORITHMS: Final = (

@@ -75,6 +75,7 @@ def build_plan(config: PkiConfig) -> dict[str, Any]:
         "region": config.region,
         "certificate_authorities": [_ca_plan(config, ca) for ca in config.cas_in_issuing_order()],
         "crl_bucket": {"encryption": config.crl_bucket.encryption},
+        "ocsp_distribution": _ocsp_distribution_plan(config),
         "notifications": {"emails": list(config.notifications.emails)},
         "lookups": [_lookup_plan(lookup) for lookup in config.lookups],
         "alarms": alarm_plan(config),
@@ -168,6 +169,22 @@ def _ocsp_plan(config: PkiConfig, ca: CertificateAuthorityConfig) -> dict[str, A
     return {"enabled": True, "url": ocsp_url(config, ca)}
 
 
+def _ocsp_distribution_plan(config: PkiConfig) -> dict[str, Any] | None:
+    """The OCSP proxy the stack builds for custom OCSP names (cdk_pca.ocsp_distribution), or None.
+    CloudFront bills it per request and per GB only, on top of the CAs."""
+    from cdk_pca.vocabulary import ocsp_responder_domain
+
+    names = config.ocsp_custom_cnames()
+    if not names:
+        return None
+    return {
+        "domain_names": list(names),
+        "origin": ocsp_responder_domain(config.region or "<region>"),
+        "certificate_arn": config.ocsp_distribution.certificate_arn,
+        "dns": "CNAME each name to the OcspDomainName output",
+    }
+
+
 def _lookup_plan(lookup: Any) -> dict[str, Any]:
     filters = lookup.model_dump(exclude={"name", "mode"}, exclude_none=True)
     filters = {key: value for key, value in filters.items() if value not in ({}, (), [], False)}
@@ -231,6 +248,18 @@ def render(plan: dict[str, Any], console: Console | None = None) -> None:
         f"CRL bucket: {plan['crl_bucket']['encryption']}; alarm e-mails: "
         f"{', '.join(plan['notifications']['emails']) or 'none (subscribe to the SNS topic later)'}"
     )
+    proxy = plan["ocsp_distribution"]
+    if proxy is not None:
+        console.print(
+            f"OCSP distribution (CloudFront): {', '.join(proxy['domain_names'])} -> "
+            f"{proxy['origin']}"
+        )
+        console.print(
+            "  alternate domain names with the certificate"
+            if proxy["certificate_arn"]
+            else "  no certificate: CloudFront answers 403 to these names",
+            f"({proxy['dns']})",
+        )
     if plan["lookups"]:
         console.print(_lookups_table(plan))
     else:

@@ -18,6 +18,7 @@ from cdk_pca.config.models import (
     LookupConfig,
     NotificationsConfig,
     OcspConfig,
+    OcspDistributionConfig,
     PkiConfig,
     SubjectConfig,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "LookupConfig",
     "NotificationsConfig",
     "OcspConfig",
+    "OcspDistributionConfig",
     "PkiConfig",
     "SubjectConfig",
     "load_config",

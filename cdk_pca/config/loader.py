@@ -395,7 +395,10 @@ def _unknown_key(loc: Loc) -> str:
     allowed = _allowed_keys(loc[:-1])
     close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown key {show(str(key))}{hint}; allowed keys here: {', '.join(allowed)}"
+    # The path already shows the key; repeated here at most 40 characters long, so that the
+    # allowed keys still fit on the problem's line (MAX_LINE_LENGTH) as the schema grows.
+    name = str(key) if len(str(key)) <= 40 else str(key)[:37] + "..."
+    return f"unknown key {show(name)}{hint}; allowed keys here: {', '.join(allowed)}"
 
 
 def _allowed_keys(loc: Loc) -> list[str]:

@@ -237,6 +237,14 @@ class CrlDistributionConfig(_Model):
     certificate_arn: CloudFrontCertificateArn | None = None
 
 
+class OcspDistributionConfig(_Model):
+    """The CloudFront distribution that proxies the CAs' custom OCSP names to AWS's responder (it
+    exists when a CA has ocsp.custom_cname). With `certificate_arn` (covering every such name), the
+    names become its alternate domain names; without it CloudFront answers 403 to them."""
+
+    certificate_arn: CloudFrontCertificateArn | None = None
+
+
 AcmStatuses = Annotated[
     tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_STATUSES)], ...], NON_EMPTY
 ]
@@ -300,7 +308,14 @@ class AlarmsConfig(_Model):
 
 
 # Sections a user may leave empty (`lookups:` with its entries commented out) mean "none".
-_EMPTY_MEANS_DEFAULT = ("notifications", "lookups", "alarms", "crl_bucket", "crl_distribution")
+_EMPTY_MEANS_DEFAULT = (
+    "notifications",
+    "lookups",
+    "alarms",
+    "crl_bucket",
+    "crl_distribution",
+    "ocsp_distribution",
+)
 
 
 class PkiConfig(_Model):
@@ -315,6 +330,7 @@ class PkiConfig(_Model):
     alarms: AlarmsConfig = AlarmsConfig()
     crl_bucket: CrlBucketConfig = CrlBucketConfig()
     crl_distribution: CrlDistributionConfig = CrlDistributionConfig()
+    ocsp_distribution: OcspDistributionConfig = OcspDistributionConfig()
 
     @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
     @classmethod
@@ -388,6 +404,18 @@ class PkiConfig(_Model):
     def cas_in_issuing_order(self) -> tuple[CertificateAuthorityConfig, ...]:
         """Level by level, file order within a level: every CA comes after its parent."""
         return tuple(sorted(self.certificate_authorities, key=self.level))
+
+    def ocsp_custom_cnames(self) -> tuple[str, ...]:
+        """The custom OCSP names of the CAs with OCSP on, sorted: what the OCSP distribution serves."""
+        return tuple(
+            sorted(
+                {
+                    ca.ocsp.custom_cname
+                    for ca in self.certificate_authorities
+                    if ca.ocsp.enabled and ca.ocsp.custom_cname
+                }
+            )
+        )
 
     @property
     def monthly_cost_usd(self) -> int:

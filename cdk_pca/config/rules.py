@@ -96,6 +96,7 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
     _check_emails(_mapping(data.get("notifications")).get("emails"), problems)
     _check_alarms(_mapping(data.get("alarms")), by_name, problems)
     _check_lookups(data.get("lookups"), problems)
+    _check_ocsp_distribution(cas, _mapping(data.get("ocsp_distribution")), problems)
     return problems
 
 
@@ -305,6 +306,46 @@ def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:
             ConfigProblem.at(
                 ca.loc("ocsp", "custom_cname"),
                 "is set but OCSP is disabled; add enabled: true to the ocsp section or remove it",
+            )
+        )
+
+
+def _check_ocsp_distribution(
+    cas: list[_Ca], section: Mapping[str, Any], problems: list[ConfigProblem]
+) -> None:
+    """The OCSP proxy's names: each needs its own distribution, and a certificate needs a name.
+
+    CloudFront refuses an alternate domain name that another distribution already has
+    (CNAMEAlreadyExists), and DNS points a name at one of them only: a host cannot be both a CRL
+    and an OCSP custom CNAME, as the stack serves them from two distributions.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/alternate-domain-names-move.html
+    """
+    crl_names: dict[str, _Ca] = {}
+    ocsp_named: list[tuple[_Ca, str]] = []
+    for ca in cas:
+        crl, ocsp = _mapping(ca.raw.get("crl")), _mapping(ca.raw.get("ocsp"))
+        crl_name, ocsp_name = _str(crl.get("custom_cname")), _str(ocsp.get("custom_cname"))
+        if crl.get("enabled") is True and crl_name:
+            crl_names.setdefault(crl_name.lower(), ca)
+        if ocsp.get("enabled") is True and ocsp_name:
+            ocsp_named.append((ca, ocsp_name))
+    for ca, name in ocsp_named:
+        other = crl_names.get(name.lower())
+        if other is not None:
+            problems.append(
+                ConfigProblem.at(
+                    ca.loc("ocsp", "custom_cname"),
+                    f"{name!r} is also the crl.custom_cname of certificate_authorities"
+                    f"[{other.index}]; CRLs and OCSP are served by two CloudFront distributions "
+                    "and a host name can belong to one only: give OCSP its own name",
+                )
+            )
+    if section.get("certificate_arn") is not None and not ocsp_named:
+        problems.append(
+            ConfigProblem.at(
+                ("ocsp_distribution", "certificate_arn"),
+                "is set but no CA has OCSP enabled with an ocsp.custom_cname, so there is no OCSP "
+                "distribution for it; remove it or give a CA ocsp.custom_cname",
             )
         )
 

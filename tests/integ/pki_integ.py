@@ -53,6 +53,20 @@ def integ_config(name: str, *, config_path: Path = DEFAULT_CONFIG, **changes: An
     )
 
 
+def with_ocsp_custom_cname(config: PkiConfig, name: str) -> PkiConfig:
+    """`config` with `name` as the custom OCSP name of every CA that has OCSP on, so the stack
+    gets its OCSP distribution. No DNS points the name anywhere: the test asks the distribution's
+    own domain, which proxies any Host to the responder (the name only has to be written into
+    the issued certificates)."""
+    cas = tuple(
+        ca.model_copy(update={"ocsp": ca.ocsp.model_copy(update={"custom_cname": name})})
+        if ca.ocsp.enabled
+        else ca
+        for ca in config.certificate_authorities
+    )
+    return config.model_copy(update={"certificate_authorities": cas})
+
+
 def certificate_request_pem() -> str:
     """A CSR for the test certificate, byte-identical at every synth (fixed key, RFC 6979
     deterministic ECDSA): a random one would change the snapshot at every run."""

@@ -79,6 +79,26 @@ def test_plan_uses_custom_names_and_paths_in_urls(
     issuing = json.loads(out)["certificate_authorities"][1]
     assert issuing["crl"]["url"] == "http://crl.example.com/pki/crl/<issuing-ca-id>.crl"
     assert issuing["ocsp"]["url"] == "http://ocsp.example.com"
+    assert json.loads(out)["ocsp_distribution"] == {
+        "domain_names": ["ocsp.example.com"],
+        "origin": "acm-pca-ocsp.us-east-1.api.aws",
+        "certificate_arn": None,
+        "dns": "CNAME each name to the OcspDomainName output",
+    }
+
+
+def test_plan_lists_the_ocsp_distribution_of_the_example_with_custom_ocsp_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _plan(capsys, "--config", str(ROOT / "examples/three-tier-external-root.yaml"))
+    assert code == 0
+    assert (
+        "OCSP distribution (CloudFront): ocsp.pki.example.com -> acm-pca-ocsp.eu-west-1.api.aws"
+        in out
+    )
+    assert "alternate domain names with the certificate" in out
+    code, out, _ = _plan(capsys, "--config", str(ROOT / "pki.yaml"), "--json")
+    assert json.loads(out)["ocsp_distribution"] is None
 
 
 def test_plan_of_the_external_root_example_shows_the_phase(

@@ -116,7 +116,11 @@ def test_omitted_cdp_extension_sets_no_cname(tmp_path: Any) -> None:
 
 def test_crl_cnames_and_certificate_from_the_config_reach_the_distribution() -> None:
     template = Template.from_json(synthesize("examples/three-tier-external-root.yaml").template)
-    (distribution,) = template.find_resources("AWS::CloudFront::Distribution").values()
+    (distribution,) = [
+        resource
+        for logical_id, resource in template.find_resources("AWS::CloudFront::Distribution").items()
+        if logical_id.startswith("CrlDistribution")
+    ]
     config = distribution["Properties"]["DistributionConfig"]
     assert config["Aliases"] == ["crl.pki.example.com"]
     assert config["ViewerCertificate"]["AcmCertificateArn"].startswith("arn:aws:acm:us-east-1:")
