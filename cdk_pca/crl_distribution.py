@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Annotations, Duration, Token, Validations
+from aws_cdk import Acknowledgment, Annotations, Aws, Duration, Token, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -98,6 +98,16 @@ class CrlDistribution(Construct):
             enable_logging=True,
             log_bucket=crl_bucket.access_logs_bucket,
             log_file_prefix="cloudfront/",
+        )
+        # For S3 origins CloudFront forwards with the viewer's protocol, so an http:// CRL fetch
+        # that misses the cache reaches the bucket over plain HTTP: without this exemption the
+        # bucket's TLS-only denial answers it 403.
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPandHTTPSRequests.html
+        # The ARN is spelled as CDK's origin access control grant spells it (partition and account
+        # as references), so the exemption names exactly the distribution that grant admits.
+        crl_bucket.allow_plain_http_reads(
+            f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/"
+            f"{self.distribution.distribution_id}"
         )
         if domain_names and certificate is None:
             names = ", ".join(n for n in domain_names if not Token.is_unresolved(n))
