@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint deploy diff bench clean integ
+.PHONY: setup synth test lint deploy diff bench clean integ integ-snapshots
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -62,6 +62,11 @@ integ: setup
 	status=0; $(INTEG_RUNNER) --update-on-failed --force --parallel-regions $(INTEG_REGION) || status=$$?; \
 		$(PY) tests/integ/sweep.py --region $(INTEG_REGION) || status=$$((status ? status : 2)); \
 		exit $$status
+
+# The integ snapshots after a change to the stacks, without deploying (integ-runner --dry-run
+# synthesizes and rewrites them; no AWS call). `make integ` proves the change in an account.
+integ-snapshots: setup
+	$(INTEG_RUNNER) --dry-run --update-on-failed --force
 
 # Benchmarks, not tests: each prints its figures beside a reference measured in the same run.
 # (bench.lookup_calls without --skip-moto also loads 5,000 certificates into moto: ~8 minutes.)

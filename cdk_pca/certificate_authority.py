@@ -17,7 +17,6 @@ from aws_cdk import (
     Duration,
     IStableStringProducer,
     Lazy,
-    RemovalPolicy,
     Resource,
     Stack,
     Tags,
@@ -32,6 +31,7 @@ from constructs import Construct
 from cdk_pca import vocabulary
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
 from cdk_pca.pca_metrics import PCA_NAMESPACE, PRIVATE_CA_ARN_DIMENSION, PcaMetricFactory
+from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
@@ -108,8 +108,9 @@ class PrivateCertificateAuthority(Resource):
     - ``SUBORDINATE`` with ``external_parent=True``: phase 1 creates the CA and outputs its CSR;
       phase 2 (``external_certificate`` and ``external_chain`` given) installs and activates it.
 
-    The CA, its certificate and its activation are retained on delete and on replacement: a
-    replaced CA has a new key, and every certificate it issued is orphaned.
+    The CA, its certificate and its activation are retained on delete and on replacement (a
+    replaced CA has a new key, and every certificate it issued is orphaned), and deleted only when
+    the stack operation that created them rolls back (``cdk_pca.retention``).
 
     :param ca_type: ``ROOT`` or ``SUBORDINATE``.
     :param subject: the CA's distinguished name.
@@ -193,7 +194,7 @@ class PrivateCertificateAuthority(Resource):
             key_storage_security_standard=key_storage_security_standard,
             revocation_configuration=self._revocation_configuration(),
         )
-        self._resource.apply_removal_policy(RemovalPolicy.RETAIN)
+        self._resource.apply_removal_policy(RETAINED_UNLESS_CREATE_FAILS)
         if crl_bucket is not None and self.crl is not None:
             # PCA writes a test object to the bucket while it creates the CA.
             self._resource.node.add_dependency(crl_bucket.policy)
@@ -219,7 +220,7 @@ class PrivateCertificateAuthority(Resource):
                 source_account=Stack.of(self).account,
             )
             # Retained like the CA: without it ACM silently stops renewing what the CA issued.
-            permission.apply_removal_policy(RemovalPolicy.RETAIN)
+            permission.apply_removal_policy(RETAINED_UNLESS_CREATE_FAILS)
         if external_parent and self.activation is None:
             CfnOutput(
                 self,
@@ -571,7 +572,7 @@ class PrivateCertificateAuthority(Resource):
             status="ACTIVE",
         )
         # Deleting an activation would disable the CA under every certificate it issued.
-        self.activation.apply_removal_policy(RemovalPolicy.RETAIN)
+        self.activation.apply_removal_policy(RETAINED_UNLESS_CREATE_FAILS)
 
     def _issue_ca_certificate(
         self, *, issuer_arn: str, signing_algorithm: str, template_arn: str
@@ -585,7 +586,7 @@ class PrivateCertificateAuthority(Resource):
             template_arn=template_arn,
             validity=acmpca.CfnCertificate.ValidityProperty(type="DAYS", value=self.validity_days),
         )
-        certificate.apply_removal_policy(RemovalPolicy.RETAIN)
+        certificate.apply_removal_policy(RETAINED_UNLESS_CREATE_FAILS)
         return certificate
 
 

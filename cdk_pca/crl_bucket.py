@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Fn, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
 
 CrlBucketEncryption = Literal["SSE_S3", "SSE_KMS"]
 
@@ -36,6 +38,15 @@ CRL_OBJECT_ACL = "BUCKET_OWNER_FULL_CONTROL"
 NONCURRENT_CRL_RETENTION = Duration.days(90)
 ACCESS_LOG_RETENTION = Duration.days(365)
 
+# A bucket CloudFormation names itself is called <stack>-<logical ID>-<random suffix>, lowercased:
+# the CloudFormation guide shows it only by example ("stack123123123123-s3bucket-abcdefghijk1",
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html)
+# and does not document how it shortens a longer name to S3's 63 characters
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). Suffixes seen
+# in the field have 12 or 13 characters; counting 13, a name that fits is never shortened.
+S3_BUCKET_NAME_MAX = 63
+_GENERATED_SUFFIX_MAX = 13
+
 
 class CrlBucket(Construct):
     """A private bucket for the CRLs of one or more CAs, with the policy PCA needs to write them.
@@ -48,8 +59,9 @@ class CrlBucket(Construct):
         admits acm-pca. The AWS-managed ``aws/s3`` key is refused by PCA, so it is not offered.
     :param encryption_key: the key for ``SSE_KMS``. @default a new key with rotation.
     :param server_access_logs_bucket: where S3 access logs go. @default a new private bucket.
-    :param removal_policy: @default ``RemovalPolicy.RETAIN``: CRLs must outlive the stack while any
-        certificate that points at them is in use.
+    :param removal_policy: @default ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: CRLs must outlive
+        the stack while any certificate that points at them is in use, but a failed first deploy
+        takes the buckets and the key with it (``cdk_pca.retention``).
     """
 
     def __init__(
@@ -60,7 +72,7 @@ class CrlBucket(Construct):
         encryption: CrlBucketEncryption = "SSE_S3",
         encryption_key: kms.IKey | None = None,
         server_access_logs_bucket: s3.IBucket | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = RETAINED_UNLESS_CREATE_FAILS,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = []
@@ -83,17 +95,6 @@ class CrlBucket(Construct):
                 enable_key_rotation=True,
                 removal_policy=removal_policy,
             )
-            # PCA encrypts what it writes with this key; the aws/s3 managed key cannot be shared.
-            # https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html#crl-encryption
-            self.encryption_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowPrivateCaToEncryptCrls",
-                    principals=[iam.ServicePrincipal(PCA_SERVICE_PRINCIPAL)],
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=["*"],
-                    conditions={"StringEquals": {"aws:SourceAccount": account}},
-                )
-            )
 
         if server_access_logs_bucket is None:
             server_access_logs_bucket = self._new_access_logs_bucket(removal_policy)
@@ -109,8 +110,8 @@ class CrlBucket(Construct):
             encryption_key=self.encryption_key,
             bucket_key_enabled=True if self.encryption_key else None,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
+            # TLS-only is written below (`_deny_insecure_transport`): CDK's enforce_ssl statement
+            # cannot let the CRL distribution's plain-HTTP reads through.
             versioned=True,
             server_access_logs_bucket=server_access_logs_bucket,
             server_access_logs_prefix="crl-bucket/",
@@ -123,6 +124,10 @@ class CrlBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
+        self._plain_http_readers: list[str] = []
+        self._insecure_transport_denial = self._deny_insecure_transport()
+        if self.encryption_key is not None:
+            self._admit_pca_to_key(self.encryption_key)
         self.bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowPrivateCaToPublishCrls",
@@ -150,6 +155,25 @@ class CrlBucket(Construct):
     def bucket_name(self) -> str:
         return self.bucket.bucket_name
 
+    def allow_plain_http_reads(self, source_arn: str) -> None:
+        """Exempt the requests of one CloudFront distribution (its ARN) from the TLS-only denial.
+
+        CloudFront forwards a viewer's request to an S3 origin with the protocol the viewer used,
+        and CRL clients use http:// (RFC 5280), so every cache miss of a CRL reaches the bucket over
+        plain HTTP. Origin access control signs those requests as cloudfront.amazonaws.com with
+        aws:SourceArn = the distribution; the denial now applies only when aws:SourceArn is none of
+        the exempted distributions, and a request without aws:SourceArn (anyone else) is still
+        denied: a negated operator is true for an absent key.
+        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPandHTTPSRequests.html
+        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+        """
+        self._plain_http_readers.append(source_arn)
+        # Several values of a negated operator combine with AND: denied unless one of them.
+        self._insecure_transport_denial.add_condition(
+            "StringNotEquals", {"AWS:SourceArn": list(self._plain_http_readers)}
+        )
+
     def grant_crl_write(self, grantee: iam.IGrantable) -> iam.Grant:
         """What a principal calling RevokeCertificate needs besides acm-pca:RevokeCertificate.
 
@@ -164,6 +188,82 @@ class CrlBucket(Construct):
         if self.encryption_key is not None:
             self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
         return grant
+
+    def _deny_insecure_transport(self) -> iam.PolicyStatement:
+        """Deny plain HTTP and TLS below 1.2, as CDK's enforce_ssl and minimum_tls_version would.
+
+        Returns the plain-HTTP denial, which `allow_plain_http_reads` narrows. Over plain HTTP a
+        request has no s3:TlsVersion, so the TLS-version denial (NumericLessThan, false for an
+        absent key) never refuses the distribution's reads and needs no exemption.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+        """
+        resources = [self.bucket.bucket_arn, self.bucket.arn_for_objects("*")]
+        insecure_transport = iam.PolicyStatement(
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:*"],
+            resources=resources,
+            conditions={"Bool": {"aws:SecureTransport": "false"}},
+        )
+        self.bucket.add_to_resource_policy(insecure_transport)
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:*"],
+                resources=resources,
+                conditions={"NumericLessThan": {"s3:TlsVersion": 1.2}},
+            )
+        )
+        return insecure_transport
+
+    def _admit_pca_to_key(self, key: kms.IKey) -> None:
+        """The key statement of the PCA guide ("Encrypting your CRLs"; the same for audit reports),
+        for a bucket with the S3 Bucket Key on: acm-pca may GenerateDataKey and Decrypt where the
+        encryption context aws:s3:arn is the bucket's ARN. S3 calls KMS for PCA here, so the
+        request carries no aws:SourceAccount to condition on.
+        https://docs.aws.amazon.com/privateca/latest/userguide/crl-planning.html#crl-encryption
+        https://docs.aws.amazon.com/privateca/latest/userguide/PcaAuditReport.html#audit-report-encryption
+
+        The bucket refers to the key (its default encryption), so the key policy cannot refer to
+        the bucket's ARN without a dependency cycle, and naming the bucket would replace every
+        SSE_KMS bucket deployed so far (BucketName is create-only). The ARN is spelled instead as
+        the pattern of the name CloudFormation generates (see S3_BUCKET_NAME_MAX): the stack name
+        and the bucket's logical ID, then any suffix.
+        """
+        stack = Stack.of(self)
+        logical_id = stack.get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        stack_name = stack.stack_name
+        if Token.is_unresolved(stack_name):
+            raise ValueError(
+                f"{self.node.path}: encryption: SSE_KMS needs a stack name known at synth, to "
+                "spell the bucket ARN in the key policy"
+            )
+        longest = len(stack_name) + len(logical_id) + 2 + _GENERATED_SUFFIX_MAX
+        if longest > S3_BUCKET_NAME_MAX:
+            allowed = S3_BUCKET_NAME_MAX - len(logical_id) - 2 - _GENERATED_SUFFIX_MAX
+            raise ValueError(
+                f"{self.node.path}: encryption: SSE_KMS needs a stack name of at most {allowed} "
+                f"characters, got {len(stack_name)} ({stack_name!r}): CloudFormation shortens "
+                "longer generated bucket names in a way it does not document, and the key policy "
+                "must spell the bucket's name; use SSE_S3 or a shorter name"
+            )
+        bucket_name_prefix = f"{stack_name}-{logical_id}-".lower()
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowPrivateCaToEncryptCrls",
+                principals=[iam.ServicePrincipal(PCA_SERVICE_PRINCIPAL)],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=["*"],
+                conditions={
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:s3:arn": Fn.join(
+                            "", ["arn:", Aws.PARTITION, f":s3:::{bucket_name_prefix}*"]
+                        )
+                    }
+                },
+            )
+        )
 
     def _new_access_logs_bucket(self, removal_policy: RemovalPolicy) -> s3.Bucket:
         # S3 server access logs cannot be delivered to an SSE-KMS bucket, and CloudFront standard

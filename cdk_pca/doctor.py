@@ -1042,7 +1042,8 @@ def _conditions_match(conditions: Mapping[str, Any], context: Mapping[str, str])
         base = operator.replace("IfExists", "")
         for key, wanted in pairs.items():
             actual = context.get(str(key).lower())
-            raw = [wanted] if isinstance(wanted, str | bool) else list(wanted)
+            # A scalar (a number too: s3:TlsVersion 1.2 in every TLS-only bucket policy) or a list.
+            raw = [wanted] if isinstance(wanted, str | bool | int | float) else list(wanted)
             values = [str(v).lower() if isinstance(v, bool) else str(v) for v in raw]
             if actual is None:
                 if operator.endswith("IfExists") or negated:

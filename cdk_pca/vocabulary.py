@@ -130,8 +130,31 @@ def default_signing_algorithm(key_algorithm: str) -> str:
     return _DEFAULT_SIGNING[key_algorithm]
 
 
+# The one hash an ECDSA key signs with: the hash sized to its curve. AWS Private CA documents only
+# that "the specified signing algorithm family (RSA or ECDSA) must match the algorithm family of
+# the CA's private key" and is silent on hash and curve
+# (https://docs.aws.amazon.com/privateca/latest/userguide/supported-algorithms.html). The CA/Browser
+# Forum Baseline Requirements 7.1.3.2.2 (and Mozilla's root store policy) are not: a P-256 key MUST
+# sign with SHA-256, P-384 with SHA-384, P-521 with SHA-512; a P-384 CA signing with SHA-256 makes
+# certificates that conforming verifiers may refuse. BR 7.1.3.2.2 as published in a rendering of the
+# Baseline Requirements: https://vanbroup.github.io/documents/7.1.3.2.2
+# RSA keys carry no curve: any SHA-2 hash of the family stays allowed.
+_ECDSA_HASH_OF_CURVE: Final = {
+    "EC_prime256v1": "SHA256WITHECDSA",
+    "EC_secp384r1": "SHA384WITHECDSA",
+    "EC_secp521r1": "SHA512WITHECDSA",
+}
+
+
 def signing_algorithms_for(key_algorithm: str) -> tuple[str, ...]:
-    """Every signing algorithm a key of this algorithm can produce."""
+    """Every signing algorithm a key of this algorithm may sign with.
+
+    The key's family (PCA's rule); for an ECDSA key, only the hash matching its curve. A CA signs
+    the certificates of the CAs below it with its own signing algorithm, so this rule, checked on
+    every CA, also fixes the hash of each CA certificate to its issuer's curve.
+    """
+    if key_algorithm in _ECDSA_HASH_OF_CURVE:
+        return (_ECDSA_HASH_OF_CURVE[key_algorithm],)
     family = key_family(key_algorithm)
     return tuple(alg for alg in SIGNING_ALGORITHMS if signing_family(alg) == family)
 

@@ -185,7 +185,11 @@ def test_private_certificate_waits_for_the_ca_activation(three_tier: Any) -> Non
     )
 
 
-def test_cas_certificates_and_activations_are_retained(three_tier: Any) -> None:
+def test_cas_certificates_and_activations_are_retained_unless_their_creation_fails(
+    three_tier: Any,
+) -> None:
+    # RetainExceptOnCreate: deleted only by the rollback of the operation that created them.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
     template, _ = three_tier
     for resource_type in (
         "AWS::ACMPCA::CertificateAuthority",
@@ -193,7 +197,7 @@ def test_cas_certificates_and_activations_are_retained(three_tier: Any) -> None:
         "AWS::ACMPCA::CertificateAuthorityActivation",
     ):
         for resource in _resources(template, resource_type).values():
-            assert resource["DeletionPolicy"] == "Retain"
+            assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
             assert resource["UpdateReplacePolicy"] == "Retain"
 
 
@@ -243,7 +247,7 @@ def test_acm_renewals_grant_acm_the_three_actions(three_tier: Any) -> None:
     template, cas = three_tier
     template.resource_count_is("AWS::ACMPCA::Permission", 1)
     (permission,) = template.find_resources("AWS::ACMPCA::Permission").values()
-    assert permission["DeletionPolicy"] == "Retain"
+    assert permission["DeletionPolicy"] == "RetainExceptOnCreate"
     assert permission["UpdateReplacePolicy"] == "Retain"
     template.has_resource_properties(
         "AWS::ACMPCA::Permission",
@@ -263,8 +267,8 @@ def test_options_reach_the_template() -> None:
     bucket = CrlBucket(stack, "CrlBucket")
     _root(
         stack,
-        key_algorithm="EC_secp384r1",
-        signing_algorithm="SHA256WITHECDSA",
+        key_algorithm="RSA_3072",
+        signing_algorithm="SHA512WITHRSA_PSS",
         usage_mode="SHORT_LIVED_CERTIFICATE",
         key_storage_security_standard="FIPS_140_2_LEVEL_2_OR_HIGHER",
         crl=CrlOptions(
@@ -282,8 +286,8 @@ def test_options_reach_the_template() -> None:
         "AWS::ACMPCA::CertificateAuthority",
         {
             "Type": "ROOT",
-            "KeyAlgorithm": "EC_secp384r1",
-            "SigningAlgorithm": "SHA256WITHECDSA",
+            "KeyAlgorithm": "RSA_3072",
+            "SigningAlgorithm": "SHA512WITHRSA_PSS",
             "UsageMode": "SHORT_LIVED_CERTIFICATE",
             "KeyStorageSecurityStandard": "FIPS_140_2_LEVEL_2_OR_HIGHER",
             "Subject": {
@@ -384,6 +388,14 @@ def test_grant_revoke_includes_crl_bucket_write() -> None:
         (
             {"signing_algorithm": "SHA256WITHECDSA"},
             "signing_algorithm: 'SHA256WITHECDSA' is not allowed",
+        ),
+        (
+            {"key_algorithm": "EC_secp384r1", "signing_algorithm": "SHA256WITHECDSA"},
+            "signing_algorithm: 'SHA256WITHECDSA' is not allowed; expected one of SHA384WITHECDSA",
+        ),
+        (
+            {"key_algorithm": "EC_prime256v1", "signing_algorithm": "SHA512WITHECDSA"},
+            "signing_algorithm: 'SHA512WITHECDSA' is not allowed; expected one of SHA256WITHECDSA",
         ),
         ({"usage_mode": "SOMETIMES"}, "usage_mode: 'SOMETIMES' is not allowed"),
         ({"validity_days": 0}, "validity_days: 0 must be a whole number >= 1"),

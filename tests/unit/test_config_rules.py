@@ -177,7 +177,33 @@ def test_signing_algorithm_of_another_key_family_is_rejected() -> None:
     problem = only_problem(edit(example(), f"{CA1}.signing_algorithm", "SHA256WITHRSA"))
     assert problem.path == f"{CA1}.signing_algorithm"
     assert "'SHA256WITHRSA' does not match key_algorithm EC_prime256v1" in problem.message
-    assert "SHA256WITHECDSA, SHA384WITHECDSA, SHA512WITHECDSA" in problem.message
+    assert problem.message.endswith("expected one of SHA256WITHECDSA")
+
+
+@pytest.mark.parametrize(
+    ("key_algorithm", "signing_algorithm", "expected"),
+    [
+        ("EC_secp384r1", "SHA256WITHECDSA", "SHA384WITHECDSA"),
+        ("EC_prime256v1", "SHA384WITHECDSA", "SHA256WITHECDSA"),
+        ("EC_secp521r1", "SHA384WITHECDSA", "SHA512WITHECDSA"),
+    ],
+)
+def test_ecdsa_hash_that_does_not_match_the_curve_is_rejected(
+    key_algorithm: str, signing_algorithm: str, expected: str
+) -> None:
+    # CA/B Forum BR 7.1.3.2.2: P-256 signs with SHA-256, P-384 with SHA-384, P-521 with SHA-512.
+    config = edit(example(), f"{CA1}.key_algorithm", key_algorithm)
+    problem = only_problem(edit(config, f"{CA1}.signing_algorithm", signing_algorithm))
+    assert problem.path == f"{CA1}.signing_algorithm"
+    assert problem.message == (
+        f"{signing_algorithm!r} does not match key_algorithm {key_algorithm}; "
+        f"expected one of {expected}"
+    )
+
+
+def test_rsa_keys_keep_every_sha2_hash() -> None:
+    config = edit(example(), f"{CA0}.signing_algorithm", "SHA256WITHRSA")
+    assert load(config).certificate_authorities[0].signing_algorithm == "SHA256WITHRSA"
 
 
 def test_effective_signing_algorithm_defaults_from_the_key() -> None:

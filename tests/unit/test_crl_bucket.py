@@ -52,10 +52,10 @@ def test_encryption_ownership_and_versioning_are_explicit(default_bucket: Any) -
     assert properties["LoggingConfiguration"]["LogFilePrefix"] == "crl-bucket/"
 
 
-def test_bucket_is_retained(default_bucket: Any) -> None:
+def test_bucket_is_retained_unless_its_creation_fails(default_bucket: Any) -> None:
     template, _ = default_bucket
     for resource in template.find_resources("AWS::S3::Bucket").values():
-        assert resource["DeletionPolicy"] == "Retain"
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
         assert resource["UpdateReplacePolicy"] == "Retain"
 
 
@@ -80,8 +80,31 @@ def test_policy_denies_plain_http_and_old_tls(default_bucket: Any) -> None:
         "Statement"
     ]
     denies = [s for s in statements if s["Effect"] == "Deny" and "Condition" in s]
-    assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in denies]
+    (plain_http,) = [s for s in denies if "Bool" in s["Condition"]]
+    assert plain_http["Principal"] == {"AWS": "*"} and plain_http["Action"] == "s3:*"
+    assert plain_http["Condition"]["Bool"] == {"aws:SecureTransport": "false"}
+    # Every principal but the CRL distribution's origin access control (by its aws:SourceArn).
+    (exempt,) = plain_http["Condition"]["StringNotEquals"]["AWS:SourceArn"]
+    assert "CrlDistribution" in str(exempt) and ":distribution/" in str(exempt)
     assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in [s["Condition"] for s in denies]
+
+
+def test_a_bucket_without_distribution_denies_plain_http_to_everyone() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    template = Template.from_stack(stack)
+    policy_id = stack.get_logical_id(bucket.policy.node.default_child)  # type: ignore[arg-type]
+    statements = template.to_json()["Resources"][policy_id]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in [s.get("Condition") for s in statements]
+
+
+def test_sse_kms_refuses_a_stack_name_too_long_to_spell_the_bucket_name() -> None:
+    stack = new_stack("a" * 32)
+    with pytest.raises(ValueError, match=r"encryption: SSE_KMS needs a stack name of at most 31 "):
+        CrlBucket(stack, "CrlBucket", encryption="SSE_KMS")
+    CrlBucket(new_stack("a" * 31), "CrlBucket", encryption="SSE_KMS")
 
 
 def test_cloudfront_reads_through_origin_access_control_only(default_bucket: Any) -> None:
@@ -129,8 +152,20 @@ def test_kms_encryption_uses_a_customer_key_that_admits_pca() -> None:
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     key = next(iter(template.find_resources("AWS::KMS::Key").values()))
     statements = key["Properties"]["KeyPolicy"]["Statement"]
-    pca = [s for s in statements if s.get("Principal") == {"Service": "acm-pca.amazonaws.com"}]
-    assert pca and sorted(pca[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    (pca,) = [s for s in statements if s.get("Principal") == {"Service": "acm-pca.amazonaws.com"}]
+    assert sorted(pca["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # The PCA guide's statement for a bucket with the S3 Bucket Key: the bucket ARN as encryption
+    # context, here the name CloudFormation generates from the stack name and logical ID.
+    assert pca["Condition"] == {
+        "StringLike": {
+            "kms:EncryptionContext:aws:s3:arn": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":s3:::test-crlbucketff08b287-*"],
+                ]
+            }
+        }
+    }
     template.has_resource_properties(
         "AWS::S3::Bucket",
         {

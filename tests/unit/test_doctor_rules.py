@@ -81,3 +81,19 @@ def test_unconditional_deny_wins_and_tls_only_deny_does_not_apply_to_tls() -> No
     assert policy_allows(
         policy, PCA, "s3:PutObject", resource, {"aws:securetransport": "true"}
     ) == ("allow")
+
+
+def test_a_numeric_condition_value_is_read_not_crashed_on() -> None:
+    # Every TLS-only bucket policy carries {"NumericLessThan": {"s3:TlsVersion": 1.2}}, a number.
+    resource = f"{BUCKET_ARN}/crl/x.crl"
+    policy = _allow()
+    policy["Statement"].append(  # type: ignore[attr-defined]
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:*",
+            "Resource": f"{BUCKET_ARN}/*",
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}},
+        }
+    )
+    assert policy_allows(policy, PCA, "s3:PutObject", resource, {}) == "allow"
