@@ -40,6 +40,7 @@ from cdk_pca.pca_metrics import (
     MISCONFIGURED_CRL_BUCKET,
     MetricDefinition,
 )
+from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
 
 # Alarms, rules and the dashboard are written as CloudFormation resources from the catalog's
 # plain values: each L2 object is a round trip to the jsii runtime, and the default PKI's synth
@@ -144,6 +145,8 @@ class PkiMonitoring(Construct):
             "AlarmTopicKey",
             description=f"Encrypts the alarm topic of PKI {self.pki_name}",
             enable_key_rotation=True,
+            # Kept on delete (messages already encrypted with it), gone with a failed first deploy.
+            removal_policy=RETAINED_UNLESS_CREATE_FAILS,
         )
         # CloudWatch alarms and EventBridge publish to an encrypted topic only if the key policy
         # lets their service principals use the key; the AWS-managed alias/aws/sns key cannot
