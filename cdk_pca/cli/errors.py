@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_BAD_INPUT = 2
 
 
 class CliError(Exception):
     """A problem to report as one line, then exit with `exit_code` (2: bad input or undetermined)."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+    def __init__(
+        self, message: str, exit_code: int = EXIT_BAD_INPUT, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        # Extra keys for the command's JSON error object (the problems of a config, for one).
+        self.details: dict[str, Any] = dict(details or {})
 
 
 def describe_exception(exc: BaseException) -> tuple[str, int]:

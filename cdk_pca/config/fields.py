@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, PlainValidator
 
+from cdk_pca.aws_names import region_problem
 from cdk_pca.config.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 from cdk_pca.config.errors import show
 
@@ -210,17 +211,13 @@ def _account(raw: Any) -> str:
 
 AccountId = Annotated[str, PlainValidator(_account)]
 
-_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
-
 
 def _region(raw: Any) -> str:
     value = _require_text(raw)
-    if _REGION.fullmatch(value):
-        return value
-    hint = ""
-    if _REGION.fullmatch(value[:-1]) and value[-1].isalpha():
-        hint = f" ({show(value)} looks like an availability zone; the region is {value[:-1]})"
-    raise ValueError(f"{show(value)} is not an AWS region; expected a name like us-east-1{hint}")
+    problem = region_problem(value)  # the rule the commands' --region follows too
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 Region = Annotated[str, PlainValidator(_region)]
