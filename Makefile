@@ -42,11 +42,20 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy cdk_pca stacks app.py
 
+# Without credentials CDK itself only says "Unable to resolve AWS account to use": say what to do,
+# in one line, before it starts. $(call require_aws_credentials,TARGET,WHAT DID NOT HAPPEN)
+define require_aws_credentials
+@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.session.Session().get_credentials() else 1)" 2>/dev/null \
+	|| { echo "make $(1): no AWS credentials: run 'aws configure' (or 'aws sso login'), or set AWS_PROFILE to a configured profile; a new account or region also needs 'cdk bootstrap' once; $(2)" >&2; exit 2; }
+endef
+
 deploy: setup
+	$(call require_aws_credentials,deploy,nothing deployed)
 	$(VENV)/bin/cdk-pca plan --config $(CONFIG)
 	cdk deploy --no-notices -c config=$(CONFIG)
 
 diff: setup
+	$(call require_aws_credentials,diff,nothing compared)
 	cdk diff --no-notices -c config=$(CONFIG)
 
 # The integration tests, deployed for real into the caller's account and region (BILLED: four
@@ -57,8 +66,7 @@ diff: setup
 INTEG_REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 INTEG_RUNNER = integ-runner --language python --app "$(CURDIR)/$(PY) {filePath}" --directory tests/integ
 integ: setup
-	@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.session.Session().get_credentials() else 1)" \
-		|| { echo "make integ: no AWS credentials (set AWS_PROFILE, or run 'aws sso login'); nothing deployed" >&2; exit 2; }
+	$(call require_aws_credentials,integ,nothing deployed)
 	status=0; $(INTEG_RUNNER) --update-on-failed --force --parallel-regions $(INTEG_REGION) || status=$$?; \
 		$(PY) tests/integ/sweep.py --region $(INTEG_REGION) || status=$$((status ? status : 2)); \
 		exit $$status
