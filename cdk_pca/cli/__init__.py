@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from cdk_pca.cli.errors import CliError, describe_exception
+from cdk_pca.cli.errors import CliError, describe_exception, one_line
 
 # Modules that register sub-commands; each has `register(subparsers)`.
 _COMMAND_MODULES = (
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(command: str | None, words: list[str], error: CliError) -> int:
     """The one-line error on stderr and, when --json was asked for, one JSON object on stdout."""
     prog = f"cdk-pca {command}" if command else "cdk-pca"
-    sys.stderr.write(f"{prog}: error: {error}\n")
+    sys.stderr.write(one_line(f"{prog}: error: {error}") + "\n")
     if _wants_json(words):
         sys.stdout.write(json.dumps(error_json(command, error), indent=2) + "\n")
     return error.exit_code
@@ -105,7 +105,7 @@ def _command_in(parser: argparse.ArgumentParser, words: list[str]) -> str | None
 def error_json(command: str | None, error: CliError) -> dict[str, Any]:
     """Each command's JSON object for a run that failed: its own keys where DESIGN.md fixes them
     (status, doctor, guard), `error` always, and any details the error carries."""
-    message = str(error)
+    message = one_line(str(error))
     document: dict[str, Any]
     if command == "status":
         from cdk_pca.cli.revocation import unknown_status_json

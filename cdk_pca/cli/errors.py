@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 EXIT_BAD_INPUT = 2
+# An error is one line a person reads: a 3,000-character --domain is cut, not echoed whole.
+MAX_ERROR_LENGTH = 500
+
+
+def one_line(text: str) -> str:
+    """`text` on one line of at most MAX_ERROR_LENGTH characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_ERROR_LENGTH else line[: MAX_ERROR_LENGTH - 3] + "..."
 
 
 class CliError(Exception):
