@@ -37,10 +37,29 @@ test: setup
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-lint: setup
+# checkov pins an older pytest than the tests use: its own venv, made by `make lint` only.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+SCAN_CONFIGS := pki.yaml $(sort $(wildcard examples/*.yaml))
+SCAN_OUT := cdk.out.scan
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+lint: setup $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy cdk_pca stacks app.py
+	rm -rf $(SCAN_OUT)
+	for config in $(SCAN_CONFIGS); do \
+		cdk synth --quiet --no-notices -o $(SCAN_OUT)/$$(basename $$config .yaml) -c config=$$config || exit 1; \
+	done
+	# Zero unsuppressed findings; each suppression is in the template metadata with its reason.
+	# --skip-download: offline, no Prisma Cloud guidelines.
+	$(CHECKOV_VENV)/bin/checkov --directory $(SCAN_OUT) --framework cloudformation \
+		--skip-download --compact --quiet
 
 # Without credentials CDK itself only says "Unable to resolve AWS account to use": say what to do,
 # in one line, before it starts. $(call require_aws_credentials,TARGET,WHAT DID NOT HAPPEN)
@@ -79,4 +98,4 @@ bench: setup
 	$(PY) -m bench.status_crl
 
 clean:
-	rm -rf cdk.out $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out $(SCAN_OUT) $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -119,7 +119,7 @@ def normalise(value: Any) -> Any:
 
 
 def _is_no_value(value: Any) -> bool:
-    return value == {"Ref": "AWS::NoValue"}
+    return bool(value == {"Ref": "AWS::NoValue"})
 
 
 def _is_ca_certificate(resource: Mapping[str, Any], resources: Mapping[str, Any]) -> bool:

@@ -259,7 +259,7 @@ class _ScalarErrors:
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
-            return super().construct_object(node, deep)
+            return super().construct_object(node, deep)  # type: ignore[misc]  # a mixin
         except (ValueError, KeyError, TypeError, OverflowError, AttributeError) as exc:
             value = show(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
             reason = str(exc).split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
