@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
 )
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -70,8 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         return _report(command, words, exc)
     except KeyboardInterrupt:
-        sys.stderr.write(f"cdk-pca {command}: interrupted\n")
-        return 130
+        return _report(command, words, CliError("interrupted", EXIT_INTERRUPTED))
     except Exception as exc:  # the contract is one line, never a traceback
         message, exit_code = describe_exception(exc)
         return _report(command, words, CliError(message, exit_code))

@@ -254,3 +254,18 @@ def test_without_json_a_usage_error_prints_nothing_on_stdout(
     code, out, err = run(capsys, "status", "--bogus")
     assert (code, out) == (2, "")
     assert err.startswith("cdk-pca status: error: the following arguments are required: --cert")
+
+
+def test_an_interrupted_command_under_json_still_prints_its_one_object(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cdk_pca.cli import guard as cli_guard
+
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_guard, "run", interrupted)
+    code, out, err = run(capsys, "guard", "a.json", "b.json", "--json")
+    assert code == 130
+    assert json.loads(out) == {"replaced": None, "findings": [], "error": "interrupted"}
+    assert err == "cdk-pca guard: error: interrupted\n"
