@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_in_project
 
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
 
@@ -16,7 +16,7 @@ def _cdk_synth(tmp_path: Path, config: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PATH"] = f"{PROJECT_ROOT / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
     env["CDK_DISABLE_VERSION_CHECK"] = "1"
-    return subprocess.run(
+    return run_in_project(
         [
             str(CDK),
             "synth",
@@ -27,12 +27,8 @@ def _cdk_synth(tmp_path: Path, config: str) -> subprocess.CompletedProcess[str]:
             "-c",
             f"config={config}",
         ],
-        cwd=PROJECT_ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import run_in_project
 
 
 def _make_without_credentials(target: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -23,15 +23,7 @@ def _make_without_credentials(target: str, **extra: str) -> subprocess.Completed
         "AWS_EC2_METADATA_DISABLED": "true",
         **extra,
     }
-    return subprocess.run(
-        ["make", "-s", target],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_in_project(["make", "-s", target], env=env, timeout=60)
 
 
 @pytest.mark.parametrize(
