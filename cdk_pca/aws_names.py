@@ -1,4 +1,5 @@
-"""AWS names checked before any AWS call: regions, partitions and S3 bucket names.
+"""AWS names checked before any AWS call: regions, partitions, S3 bucket names, and host names
+that are IP addresses.
 
 Shared by the config loader and every command, so a name one accepts the other does not refuse.
 """
@@ -96,3 +97,10 @@ def is_ip_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def looks_like_an_ip_address(name: str) -> bool:
+    """A host name that is an IP address, or a typo of one: an all-numeric last label is never a
+    top-level domain (RFC 3696 section 2), and IPv6 addresses hold ':'."""
+    candidate = name[:-1] if name.endswith(".") else name
+    return is_ip_address(candidate) or candidate.rsplit(".", 1)[-1].isdigit()

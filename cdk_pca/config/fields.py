@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, PlainValidator
 
-from cdk_pca.aws_names import region_problem
+from cdk_pca.aws_names import looks_like_an_ip_address, region_problem
 from cdk_pca.config.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 from cdk_pca.config.errors import show
 
@@ -138,7 +138,7 @@ def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
     labels = value.split(".")
     if wildcard and labels[0] == "*":
         labels = labels[1:]
-    if _looks_like_an_ip_address(value):
+    if looks_like_an_ip_address(value):  # the rule `cdk-pca lookup` applies too
         return (
             f"{show(value)} looks like an IP address (its last label is a number); expected "
             "a DNS name such as crl.example.com"
@@ -151,12 +151,6 @@ def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
             "e.g. crl.example.com"
         )
     return None
-
-
-def _looks_like_an_ip_address(value: str) -> bool:
-    # An all-numeric last label is an IPv4 address (or a typo of one): no top-level domain is
-    # numeric (RFC 3696 section 2). IPv6 addresses are refused earlier for their ':'.
-    return value.rsplit(".", 1)[-1].isdigit()
 
 
 def host_name(*, wildcard: bool = False) -> PlainValidator:

@@ -135,15 +135,17 @@ def test_a_malformed_default_region_is_refused_like_the_flag(
 
 
 @pytest.mark.parametrize("flag", ["--domain", "--hostname"])
-@pytest.mark.parametrize("address", ["10.0.0.1", "192.168.1.1.", "::1", "[2001:db8::1]"])
+@pytest.mark.parametrize(
+    "address", ["10.0.0.1", "192.168.1.1.", "host.123", "::1", "[2001:db8::1]"]
+)
 def test_lookup_refuses_an_ip_address_as_a_name(
     no_aws_calls: list[str], capsys: pytest.CaptureFixture[str], flag: str, address: str
 ) -> None:
     code, _, err = run(capsys, "lookup", flag, address)
     assert (code, no_aws_calls) == (2, [])
-    assert "is an IP address, not a DNS name" in err or "is not a valid DNS name" in err
+    assert "looks like an IP address" in err or "is not a valid DNS name" in err
     if "." in address and ":" not in address:
-        assert "is an IP address, not a DNS name" in err
+        assert "looks like an IP address (its last label is a number), not a DNS name" in err
 
 
 @pytest.mark.parametrize(
