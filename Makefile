@@ -37,16 +37,44 @@ test: setup
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-lint: setup
+# checkov pins an older pytest than the tests use: its own venv, made by `make lint` only.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+SCAN_CONFIGS := pki.yaml $(sort $(wildcard examples/*.yaml))
+SCAN_OUT := cdk.out.scan
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+lint: setup $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy cdk_pca stacks app.py
+	rm -rf $(SCAN_OUT)
+	for config in $(SCAN_CONFIGS); do \
+		cdk synth --quiet --no-notices -o $(SCAN_OUT)/$$(basename $$config .yaml) -c config=$$config || exit 1; \
+	done
+	# Zero unsuppressed findings; each suppression is in the template metadata with its reason.
+	# --skip-download: offline, no Prisma Cloud guidelines.
+	$(CHECKOV_VENV)/bin/checkov --directory $(SCAN_OUT) --framework cloudformation \
+		--skip-download --compact --quiet
+
+# Without credentials CDK itself only says "Unable to resolve AWS account to use": say what to do,
+# in one line, before it starts. $(call require_aws_credentials,TARGET,WHAT DID NOT HAPPEN)
+define require_aws_credentials
+@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.session.Session().get_credentials() else 1)" 2>/dev/null \
+	|| { echo "make $(1): no AWS credentials: run 'aws configure' (or 'aws sso login'), or set AWS_PROFILE to a configured profile; a new account or region also needs 'cdk bootstrap' once; $(2)" >&2; exit 2; }
+endef
 
 deploy: setup
+	$(call require_aws_credentials,deploy,nothing deployed)
 	$(VENV)/bin/cdk-pca plan --config $(CONFIG)
 	cdk deploy --no-notices -c config=$(CONFIG)
 
 diff: setup
+	$(call require_aws_credentials,diff,nothing compared)
 	cdk diff --no-notices -c config=$(CONFIG)
 
 # The integration tests, deployed for real into the caller's account and region (BILLED: four
@@ -57,8 +85,7 @@ diff: setup
 INTEG_REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 INTEG_RUNNER = integ-runner --language python --app "$(CURDIR)/$(PY) {filePath}" --directory tests/integ
 integ: setup
-	@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.session.Session().get_credentials() else 1)" \
-		|| { echo "make integ: no AWS credentials (set AWS_PROFILE, or run 'aws sso login'); nothing deployed" >&2; exit 2; }
+	$(call require_aws_credentials,integ,nothing deployed)
 	status=0; $(INTEG_RUNNER) --update-on-failed --force --parallel-regions $(INTEG_REGION) || status=$$?; \
 		$(PY) tests/integ/sweep.py --region $(INTEG_REGION) || status=$$((status ? status : 2)); \
 		exit $$status
@@ -76,4 +103,4 @@ bench: setup
 	$(PY) -m bench.status_crl
 
 clean:
-	rm -rf cdk.out $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out $(SCAN_OUT) $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -21,28 +21,41 @@ from cdk_pca.config import ConfigError, load_config
 DEFAULT_CONFIG = "pki.yaml"
 
 
-def _remove_stale_templates() -> None:
-    """A failed synth must leave nothing deployable behind in the CLI's output folder."""
-    outdir = os.environ.get("CDK_OUTDIR")
+def _remove_stale_templates(outdir: str | None) -> None:
+    """A failed synth must leave nothing deployable behind in the output folder: neither what this
+    run wrote before it failed, nor a template an earlier run left there."""
     if not outdir:
         return
     for stale in Path(outdir).glob("*.template.json"):
         stale.unlink(missing_ok=True)
 
 
-def _fail(message: str) -> None:
-    _remove_stale_templates()
+def _fail(outdir: str | None, message: str) -> None:
+    _remove_stale_templates(outdir)
     sys.stderr.write(message.rstrip() + "\n")
     raise SystemExit(1)
 
 
+def _first_line(exc: BaseException) -> str:
+    """An error raised inside CDK's JavaScript (a validation of aws-cdk-lib) reaches Python as a
+    RuntimeError carrying the JavaScript stack: its first line is the message."""
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else repr(exc)
+    if isinstance(exc, ValueError | RuntimeError):
+        return text
+    return f"{type(exc).__name__}: {text}"
+
+
 def main() -> None:
     app = cdk.App()
+    # The CDK CLI names its output folder (-o, default cdk.out) in CDK_OUTDIR; without the CLI
+    # the app writes to a folder of its own.
+    outdir = os.environ.get("CDK_OUTDIR") or app.outdir
     config_path = str(app.node.try_get_context("config") or DEFAULT_CONFIG)
     try:
         config = load_config(config_path)
     except ConfigError as exc:
-        _fail(f"{config_path}: invalid PKI config, nothing was synthesized:\n{exc}")
+        _fail(outdir, f"{config_path}: invalid PKI config, nothing was synthesized:\n{exc}")
         return
     env = cdk.Environment(
         account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),
@@ -51,12 +64,11 @@ def main() -> None:
     try:
         PkiStack(app, config.name, config=config, env=env)
         app.synth()
-    except ValueError as exc:
-        _fail(f"{config_path}: {exc}")
-    except RuntimeError as exc:
-        # An error raised inside CDK's JavaScript (a validation of aws-cdk-lib) reaches Python as
-        # a RuntimeError carrying the JavaScript stack: its first line is the message.
-        _fail(f"{config_path}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
+    except Exception as exc:  # whatever failed, one line and no template: never a traceback
+        _fail(outdir, f"{config_path}: {_first_line(exc)}")
+    except BaseException:  # interrupted: nothing half-written either, then stop as asked
+        _remove_stale_templates(outdir)
+        raise
     _exit_without_waiting_for_node()
 
 

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_pca.checkov import skip_checkov_checks
 from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
 
 CrlBucketEncryption = Literal["SSE_S3", "SSE_KMS"]
@@ -288,10 +289,9 @@ class CrlBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
-        Validations.of(logs).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This is the access-log bucket itself; logging it into itself loops.",
-            )
-        )
+        # S3: "Your target bucket should not have server access logging enabled."
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+        reason = "This is the access-log bucket itself; logging it into itself loops."
+        Validations.of(logs).acknowledge(Acknowledgment(id="AwsSolutions-S1", reason=reason))
+        skip_checkov_checks(logs, [("CKV_AWS_18", reason)])
         return logs

@@ -14,6 +14,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_pca.checkov import skip_checkov_checks
 from cdk_pca.crl_bucket import CrlBucket
 
 if TYPE_CHECKING:
@@ -138,22 +139,37 @@ class CrlDistribution(Construct):
                 "Key policy admits only this account's CloudFront distributions, by pattern, "
                 "to avoid a key-bucket-distribution dependency cycle.",
             )
+        no_waf = (
+            "Serves public, signed, read-only CRL files; a WAF adds cost without protecting them."
+        )
+        old_tls = (
+            "The default *.cloudfront.net certificate allows older TLS; CRLs are fetched over "
+            "HTTP by design (RFC 5280) and are signed, so TLS is not what protects them."
+        )
         for rule_id, reason in (
             (
                 "AwsSolutions-CFR1",
                 "CRLs must be reachable by every client that checks revocation, wherever it is.",
             ),
-            (
-                "AwsSolutions-CFR2",
-                "Serves public, signed, read-only CRL files; a WAF adds cost without protecting them.",
-            ),
-            (
-                "AwsSolutions-CFR4",
-                "The default *.cloudfront.net certificate allows older TLS; CRLs are fetched over "
-                "HTTP by design (RFC 5280) and are signed, so TLS is not what protects them.",
-            ),
+            ("AwsSolutions-CFR2", no_waf),
+            ("AwsSolutions-CFR4", old_tls),
         ):
             Validations.of(self.distribution).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+        checkov_skips = [
+            ("CKV_AWS_68", no_waf),
+            (
+                "CKV_AWS_34",
+                "RFC 5280 clients fetch CRLs over plain http:// (an https CRL would need revocation "
+                "checking to fetch itself); the CRL is signed, so HTTP is allowed on purpose.",
+            ),
+        ]
+        if certificate is None:
+            # With the default certificate "CloudFront automatically sets the security policy to
+            # TLSv1 regardless of the value that you set" (ViewerCertificate.MinimumProtocolVersion,
+            # https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html);
+            # with a certificate the distribution states TLSv1.2_2021 above.
+            checkov_skips.append(("CKV_AWS_174", old_tls))
+        skip_checkov_checks(self.distribution, checkov_skips)
 
     @property
     def domain_name(self) -> str:

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from cdk_pca.aws_names import looks_like_an_ip_address
 from cdk_pca.vocabulary import ACM_CERTIFICATE_STATUSES, ACM_CERTIFICATE_TYPES, ACM_KEY_TYPES
 
 if TYPE_CHECKING:
@@ -216,6 +217,15 @@ def _normalise_dns_name(name: str, *, allow_wildcard: bool) -> tuple[str | None,
     if name != name.strip() or any(c.isspace() for c in name):
         return None, f"{name!r} contains white space"
     candidate = name[:-1] if name.endswith(".") else name
+    if looks_like_an_ip_address(candidate):  # the config's host name rule too
+        # ACM requests certificates for DNS names (RequestCertificate: "DomainName: Fully
+        # qualified domain name (FQDN), such as www.example.com"), and matching here compares DNS
+        # names: https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html
+        return None, (
+            f"{name!r} looks like an IP address (its last label is a number), not a DNS name; "
+            "ACM certificates are found by the DNS names they cover (look up an imported "
+            "certificate for an IP address by --tag)"
+        )
     if not candidate.isascii():
         try:
             candidate = candidate.encode("idna").decode("ascii")

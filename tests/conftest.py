@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,18 @@ def _fresh_boto3_default_session() -> Iterator[None]:
     boto3 = sys.modules.get("boto3")
     if boto3 is not None:
         boto3.DEFAULT_SESSION = None
+
+
+def run_in_project(
+    argv: Sequence[str], *, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """A command run in the project root with its output captured as text (never raises on exit)."""
+    return subprocess.run(
+        list(argv),
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

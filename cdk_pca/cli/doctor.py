@@ -10,6 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from cdk_pca.cli.arguments import aws_region, default_region
 from cdk_pca.cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def register(subparsers: Any) -> None:
         nargs="+",
         help="check these CAs instead (repeatable); each is asked in its ARN's region",
     )
-    parser.add_argument("--region", help="the stack's region (default: the config's, else boto3's)")
+    parser.add_argument(
+        "--region", type=aws_region, help="the stack's region (default: the config's, else boto3's)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_doctor)
 
@@ -52,9 +55,7 @@ def run_doctor(args: argparse.Namespace, *, clients: ClientFactory | None = None
     from cdk_pca.doctor import DoctorError, diagnose
     from cdk_pca.revocation.aws import ArnError, parse_ca_arn
 
-    region = args.region.strip() if args.region else None
-    if args.region is not None and not region:
-        raise CliError("--region '' is empty: give an AWS region such as us-east-1")
+    region = args.region
     targets: list[DoctorTarget]
     findings: list[Finding] = []
     if args.ca_arn:
@@ -76,7 +77,7 @@ def run_doctor(args: argparse.Namespace, *, clients: ClientFactory | None = None
         clients = clients or _checked_clients()
     else:
         config = _load_config(args.config or DEFAULT_CONFIG)
-        region = region or config.region or _default_region()
+        region = region or config.region or default_region()
         if not region:
             raise CliError(
                 "no AWS region: pass --region, set region in the config, or set AWS_DEFAULT_REGION"
@@ -119,13 +120,6 @@ def _load_config(path: str) -> Any:
     except ConfigError as exc:
         problems = "; ".join(str(problem) for problem in exc.problems)
         raise CliError(f"{path}: invalid PKI config: {problems}") from None
-
-
-def _default_region() -> str | None:
-    import boto3
-
-    region = boto3.session.Session().region_name
-    return str(region) if region else None
 
 
 def _checked_clients() -> ClientFactory:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_BAD_INPUT = 2
+# An error is one line a person reads: a 3,000-character --domain is cut, not echoed whole.
+MAX_ERROR_LENGTH = 500
+
+
+def one_line(text: str) -> str:
+    """`text` on one line of at most MAX_ERROR_LENGTH characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_ERROR_LENGTH else line[: MAX_ERROR_LENGTH - 3] + "..."
 
 
 class CliError(Exception):
     """A problem to report as one line, then exit with `exit_code` (2: bad input or undetermined)."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+    def __init__(
+        self, message: str, exit_code: int = EXIT_BAD_INPUT, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        # Extra keys for the command's JSON error object (the problems of a config, for one).
+        self.details: dict[str, Any] = dict(details or {})
 
 
 def describe_exception(exc: BaseException) -> tuple[str, int]:

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from cdk_pca.cli.arguments import aws_region, default_region
 from cdk_pca.cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="when several match, take the one with the latest NotBefore",
     )
-    parser.add_argument("--region", help="AWS region (default: the AWS CLI's)")
+    parser.add_argument("--region", type=aws_region, help="AWS region (default: the AWS CLI's)")
     parser.add_argument("--json", action="store_true", help="print the match as one JSON object")
     parser.set_defaults(handler=run_lookup)
     _register_lookup_ca(subparsers)
@@ -121,7 +122,8 @@ def run_lookup(args: argparse.Namespace) -> int:
     except InvalidLookupArgumentsError as exc:
         raise CliError(_describe_problems(exc.problems)) from None
     try:
-        match = find_certificate_with(filters, client=make_acm_client(args.region))
+        client = make_acm_client(args.region or default_region())
+        match = find_certificate_with(filters, client=client)
     except CertificateLookupError as exc:
         raise CliError(str(exc), EXIT_NO_SINGLE_MATCH) from None
     if args.json:

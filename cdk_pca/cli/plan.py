@@ -10,12 +10,12 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from cdk_pca.cli.errors import EXIT_BAD_INPUT
+from cdk_pca.cli.errors import EXIT_BAD_INPUT, CliError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from cdk_pca.config import CertificateAuthorityConfig, PkiConfig
+    from cdk_pca.config import CertificateAuthorityConfig, ConfigError, PkiConfig
 
 DEFAULT_CONFIG = "pki.yaml"
 # The distribution's domain is only known after deploy; the stack sets it as the CRL CNAME.
@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
             f"({count} problem{'s' if count != 1 else ''}):\n"
         )
         sys.stderr.write(f"{exc}\n")  # the first problems, one bounded line each, and a count
+        if args.json:
+            sys.stdout.write(json.dumps(_config_error_json(args.config, exc), indent=2) + "\n")
         return EXIT_BAD_INPUT
     plan = build_plan(config)
     if args.json:
@@ -61,6 +63,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         render(plan)
     return 0
+
+
+def _config_error_json(path: str, error: ConfigError) -> dict[str, Any]:
+    """`plan --json` on a bad config: the CLI's error object, with the problems as data (the
+    same bound as the text: the first MAX_PROBLEMS_SHOWN, and how many there are)."""
+    from cdk_pca.cli import error_json
+    from cdk_pca.config.errors import MAX_PROBLEMS_SHOWN, problem_lines
+
+    count = len(error.problems)
+    shown = error.problems[:MAX_PROBLEMS_SHOWN]
+    return error_json(
+        "plan",
+        CliError(
+            f"{path}: invalid PKI config ({count} problem{'s' if count != 1 else ''})",
+            details={
+                "problemCount": count,
+                "problems": [
+                    {"path": problem.path, "line": problem.line, "message": line}
+                    for problem, line in zip(shown, problem_lines(shown), strict=True)
+                ],
+            },
+        ),
+    )
 
 
 # --- the plan as data (the JSON output; the text output renders the same) -----------------------

@@ -45,29 +45,6 @@ def register(subparsers: Any) -> None:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(handler=run_status)
-    _print_json_on_usage_errors(status)
-
-
-def _print_json_on_usage_errors(parser: argparse.ArgumentParser) -> None:
-    """DESIGN.md: `status --json` prints its one object whatever goes wrong, a usage mistake
-    (`--cert` missing, an unknown flag) included; the one-line error still goes to stderr."""
-    base = type(parser)
-
-    class _StatusParser(base):  # type: ignore[valid-type,misc]
-        wants_json = False
-
-        def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-            words = [str(word) for word in (args if args is not None else sys.argv[1:])]
-            # argparse accepts any unambiguous prefix of a long option (--js for --json).
-            self.wants_json = any(len(w) > 3 and "--json".startswith(w) for w in words)
-            return super().parse_known_args(args, namespace)
-
-        def error(self, message: str) -> Any:
-            if self.wants_json:
-                sys.stdout.write(json.dumps(_unknown_status_json(message), indent=2) + "\n")
-            return super().error(message)
-
-    parser.__class__ = _StatusParser
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -94,9 +71,7 @@ def _run_status(args: argparse.Namespace) -> int:
         certificate, *bundled = load_certificates_file(args.cert, what="--cert")
         candidates = load_certificates_file(args.issuer, what="--issuer") if args.issuer else []
     except CertificateInputError as exc:
-        if args.json:
-            # DESIGN.md: `status --json` prints one JSON object, bad input included (exit 2).
-            sys.stdout.write(json.dumps(_unknown_status_json(str(exc)), indent=2) + "\n")
+        # Under --json, main() prints the one object of a failed run (unknown_status_json).
         raise CliError(str(exc)) from None
     # --issuer may be a chain file: use the certificate in it that signed --cert.
     issuer = next((c for c in candidates if is_issued_by(certificate, c)), None)
@@ -116,9 +91,9 @@ def _run_status(args: argparse.Namespace) -> int:
     return STATUS_EXIT_CODES[report.status]
 
 
-def _unknown_status_json(error: str) -> dict[str, Any]:
-    """The `status --json` object when the input could not even be read: unknown everywhere,
-    with the keys of a full report (null where nothing is known)."""
+def unknown_status_json(error: str) -> dict[str, Any]:
+    """The `status --json` object when the input could not even be read (DESIGN.md: one object,
+    bad input included): unknown everywhere, the keys of a full report, null where unknown."""
     from cdk_pca.revocation.result import UNKNOWN, MethodResult
 
     return {

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, PlainValidator
 
+from cdk_pca.aws_names import looks_like_an_ip_address, region_problem
 from cdk_pca.config.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 from cdk_pca.config.errors import show
 
@@ -137,7 +138,7 @@ def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
     labels = value.split(".")
     if wildcard and labels[0] == "*":
         labels = labels[1:]
-    if _looks_like_an_ip_address(value):
+    if looks_like_an_ip_address(value):  # the rule `cdk-pca lookup` applies too
         return (
             f"{show(value)} looks like an IP address (its last label is a number); expected "
             "a DNS name such as crl.example.com"
@@ -150,12 +151,6 @@ def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
             "e.g. crl.example.com"
         )
     return None
-
-
-def _looks_like_an_ip_address(value: str) -> bool:
-    # An all-numeric last label is an IPv4 address (or a typo of one): no top-level domain is
-    # numeric (RFC 3696 section 2). IPv6 addresses are refused earlier for their ':'.
-    return value.rsplit(".", 1)[-1].isdigit()
 
 
 def host_name(*, wildcard: bool = False) -> PlainValidator:
@@ -210,17 +205,13 @@ def _account(raw: Any) -> str:
 
 AccountId = Annotated[str, PlainValidator(_account)]
 
-_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
-
 
 def _region(raw: Any) -> str:
     value = _require_text(raw)
-    if _REGION.fullmatch(value):
-        return value
-    hint = ""
-    if _REGION.fullmatch(value[:-1]) and value[-1].isalpha():
-        hint = f" ({show(value)} looks like an availability zone; the region is {value[:-1]})"
-    raise ValueError(f"{show(value)} is not an AWS region; expected a name like us-east-1{hint}")
+    problem = region_problem(value)  # the rule the commands' --region follows too
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 Region = Annotated[str, PlainValidator(_region)]

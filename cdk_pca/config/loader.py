@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, show
+from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, format_path, show
 from cdk_pca.config.models import PkiConfig
 from cdk_pca.config.rules import check_rules
 from cdk_pca.files import FileInputError, read_regular_file
@@ -65,6 +65,11 @@ def _parse_and_validate(text: str, base_dir: Path, source: str) -> PkiConfig:
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, list) else f"the value {show(data)}"
         raise _file_error(source, f"config file {source!r} holds {kind}; {_HINT}")
+    unencodable = _unencodable_text(data)
+    if unencodable:
+        # Before any other check: every later message, the plan and the template would carry the
+        # text, and UTF-8 (stdout, JSON for CloudFormation, jsii) cannot encode it.
+        raise ConfigError(_in_file_order(unencodable, root), source=source)
     try:
         config = PkiConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
@@ -80,6 +85,48 @@ def _parse_and_validate(text: str, base_dir: Path, source: str) -> PkiConfig:
 
 def _file_error(source: str, message: str) -> ConfigError:
     return ConfigError([ConfigProblem(path="", message=message)], source=source)
+
+
+def _unencodable_text(data: Any) -> list[ConfigProblem]:
+    """Keys and strings holding a lone UTF-16 surrogate ("\\ud800" in JSON or a double-quoted YAML
+    string): not Unicode text, UTF-8 cannot encode it. Walked iteratively: aliases are bounded."""
+    problems: list[ConfigProblem] = []
+    pending: list[tuple[Loc, Any]] = [((), data)]
+    while pending:
+        loc, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = (*loc, key)
+                if isinstance(key, str) and (reason := _surrogate(key)) is not None:
+                    problems.append(_problem_at(child, f"key {reason}"))
+                else:
+                    pending.append((child, item))
+        elif isinstance(value, list):
+            pending.extend(((*loc, index), item) for index, item in enumerate(value))
+        elif isinstance(value, str) and (reason := _surrogate(value)) is not None:
+            problems.append(_problem_at(loc, reason))
+    return problems
+
+
+def _surrogate(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"'{_escaped(text[:40])}' holds a lone UTF-16 surrogate ({_escaped(text[exc.start])}"
+            f" at character {exc.start + 1}), which is not text: write the character itself"
+        )
+    return None
+
+
+def _escaped(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _problem_at(loc: Loc, message: str) -> ConfigProblem:
+    """A problem whose path is printable even when a key in it is not text."""
+    shown = tuple(_escaped(part) if isinstance(part, str) else part for part in loc)
+    return ConfigProblem(path=format_path(shown), message=message, loc=loc)
 
 
 # --- parsing --------------------------------------------------------------------------------------
@@ -206,15 +253,18 @@ class _ScalarErrors:
 
     Its resolvers pick int, float, bool or timestamp from how a plain scalar looks, and the
     conversion then raises plain Python errors: `2020-13-45` (ValueError: month must be in
-    1..12), a 5,000-digit number, `!!bool maybe` (KeyError).
+    1..12), a 5,000-digit number, `!!bool maybe` (KeyError), `!!timestamp x` (AttributeError:
+    PyYAML calls groupdict() on the failed match).
     """
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)  # type: ignore[misc]  # a mixin
-        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError, AttributeError) as exc:
             value = show(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
             reason = str(exc).split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
+            if isinstance(exc, AttributeError):
+                reason = "not written in the form of that type"
             raise yaml.constructor.ConstructorError(
                 None,
                 None,

@@ -24,13 +24,13 @@ s3://BUCKET/audit-report/CA_ID/REPORT_ID.json|csv; a CA can make one report ever
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from cdk_pca.aws_names import bucket_name_problem
 from cdk_pca.revocation.aws import (
     CaArn,
     ClientFactory,
@@ -44,8 +44,6 @@ AUDIT_REPORT_FORMATS: Final = ("JSON", "CSV")
 # interval between two reports, so waiting longer than that is never useful.
 DEFAULT_WAIT_SECONDS: Final = 1800.0
 DEFAULT_POLL_SECONDS: Final = 10.0
-# S3 bucket naming rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class AuditReportError(Exception):
@@ -66,11 +64,10 @@ class AuditReport:
 
 
 def validate_bucket(name: str) -> str:
-    if not _BUCKET_NAME.fullmatch(name) or ".." in name or re.fullmatch(r"[\d.]+", name):
-        raise AuditReportError(
-            f"--bucket {name!r} is not an S3 bucket name: 3-63 characters, lower-case letters, "
-            "digits, dots and hyphens, starting and ending with a letter or digit"
-        )
+    """The bucket name, or AuditReportError when S3 would refuse it (aws_names has the rules)."""
+    problem = bucket_name_problem(name)
+    if problem is not None:
+        raise AuditReportError(f"--bucket {problem}")
     return name
 
 

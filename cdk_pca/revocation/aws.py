@@ -10,16 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cdk_pca.aws_names import REGION_PATTERN, arn_partition_problem
+
 # (service, region) -> boto3 client. Tests pass one that returns stubbed clients.
 ClientFactory = Callable[[str, str], Any]
 
 _CA_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):acm-pca:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
+    rf"arn:(?P<partition>aws[a-z-]*):acm-pca:(?P<region>{REGION_PATTERN}):"
     r"(?P<account>\d{12}):certificate-authority/(?P<ca_id>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})"
 )
 _PCA_CERTIFICATE_ARN = re.compile(_CA_ARN.pattern + r"/certificate/(?P<certificate_id>[0-9a-f]+)")
 _ACM_CERTIFICATE_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):acm:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
+    rf"arn:(?P<partition>aws[a-z-]*):acm:(?P<region>{REGION_PATTERN}):"
     r"(?P<account>\d{12}):certificate/(?P<certificate_id>[0-9a-f-]+)"
 )
 CA_ARN_FORM = "arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/CA-UUID"
@@ -56,18 +58,29 @@ def parse_ca_arn(text: str, *, option: str = "--ca-arn") -> CaArn:
         if _PCA_CERTIFICATE_ARN.fullmatch(text.strip()):
             hint = " (that is a certificate ARN; the CA's ARN ends at the CA's UUID)"
         raise ArnError(f"{option} {text!r} is not a private CA ARN: expected {CA_ARN_FORM}{hint}")
+    _check_partition(option, text, match)
     return CaArn(arn=text.strip(), **match.groupdict())
+
+
+def _check_partition(option: str, text: str, match: re.Match[str]) -> None:
+    """An ARN in a partition botocore does not know, or with a region of another partition,
+    names nothing: refuse it before any client is built for it."""
+    problem = arn_partition_problem(match["partition"], match["region"])
+    if problem is not None:
+        raise ArnError(f"{option} {text.strip()!r}: {problem}")
 
 
 def parse_certificate_arn(text: str) -> CertificateArn:
     value = text.strip()
     match = _PCA_CERTIFICATE_ARN.fullmatch(value)
     if match is not None:
+        _check_partition("--certificate-arn", value, match)
         groups = match.groupdict()
         ca_arn = value.split("/certificate/", 1)[0]
         return CertificateArn(value, "acm-pca", groups["region"], groups["account"], ca_arn)
     match = _ACM_CERTIFICATE_ARN.fullmatch(value)
     if match is not None:
+        _check_partition("--certificate-arn", value, match)
         groups = match.groupdict()
         return CertificateArn(value, "acm", groups["region"], groups["account"], None)
     raise ArnError(

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_in_project
 
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
 
@@ -16,7 +16,7 @@ def _cdk_synth(tmp_path: Path, config: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PATH"] = f"{PROJECT_ROOT / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
     env["CDK_DISABLE_VERSION_CHECK"] = "1"
-    return subprocess.run(
+    return run_in_project(
         [
             str(CDK),
             "synth",
@@ -27,12 +27,8 @@ def _cdk_synth(tmp_path: Path, config: str) -> subprocess.CompletedProcess[str]:
             "-c",
             f"config={config}",
         ],
-        cwd=PROJECT_ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
 
 
@@ -45,7 +41,7 @@ def test_cdk_synth_of_the_default_config_is_clean(tmp_path: Path) -> None:
     assert "WARNING" not in result.stderr, result.stderr
 
 
-def test_cdk_synth_of_a_bad_config_fails_and_writes_no_template(tmp_path: Path) -> None:
+def test_cdk_synth_of_a_bad_config_fails_and_leaves_no_template(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     shutil.copy(PROJECT_ROOT / "pki.yaml", bad)
     bad.write_text(
@@ -53,6 +49,10 @@ def test_cdk_synth_of_a_bad_config_fails_and_writes_no_template(tmp_path: Path) 
         .replace("expiration_days: 7", "expiration_days: 0", 1)
         .replace("country: US", "country: XX", 1)
     )
+    # A template an earlier, successful synth left in the output folder: after this failed synth
+    # nothing deployable may remain there (DESIGN.md: nothing half-written).
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "example-pki.template.json").write_text("{}")
     result = _cdk_synth(tmp_path, str(bad))
     assert result.returncode != 0
     assert "certificate_authorities[0].crl.expiration_days" in result.stderr

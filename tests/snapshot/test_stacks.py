@@ -1,10 +1,12 @@
-"""The stacks of pki.yaml and of every example: snapshots, cfn-lint, cdk-nag AwsSolutions."""
+"""The stacks of pki.yaml and of every example: snapshots, cfn-lint, cdk-nag AwsSolutions, and the
+checkov suppressions (checkov itself runs in `make lint`, in its own venv)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
@@ -33,3 +35,58 @@ def test_cfn_lint_finds_nothing(config: str) -> None:
 @pytest.mark.parametrize("config", CONFIGS)
 def test_cdk_nag_aws_solutions_finds_nothing_unsuppressed(config: str) -> None:
     assert synthesize(config).nag_error is None, synthesize(config).nag_error
+
+
+# --- checkov suppressions: each with its reason, each only where a decision was made ----------
+
+
+def _skips(template: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """logical ID -> {check id: comment} for every resource that skips a checkov check."""
+    found: dict[str, dict[str, str]] = {}
+    for logical_id, resource in template["Resources"].items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            found.setdefault(logical_id, {})[skip["id"]] = skip.get("comment", "")
+    return found
+
+
+def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_every_checkov_skip_says_why(config: str) -> None:
+    skips = _skips(synthesize(config).template)
+    assert skips
+    for logical_id, checks in skips.items():
+        for check_id, comment in checks.items():
+            assert len(comment.split()) >= 5, f"{logical_id}: {check_id} has no real reason"
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_checkov_skips_sit_on_the_access_log_bucket_and_the_crl_distribution_only(
+    config: str,
+) -> None:
+    template = synthesize(config).template
+    skips = _skips(template)
+    buckets = _of_type(template, "AWS::S3::Bucket")
+    log_buckets = [k for k in buckets if "AccessLogs" in k]
+    distributions = [
+        k
+        for k, v in _of_type(template, "AWS::CloudFront::Distribution").items()
+        if "Certificate revocation lists"
+        in v["Properties"]["DistributionConfig"].get("Comment", "")
+    ]
+    assert log_buckets and distributions
+    for bucket in log_buckets:
+        # The access-log bucket is the only bucket without access logging of its own.
+        assert "LoggingConfiguration" not in buckets[bucket]["Properties"]
+        assert set(skips.pop(bucket)) == {"CKV_AWS_18"}
+    for distribution in distributions:
+        config_ = template["Resources"][distribution]["Properties"]["DistributionConfig"]
+        expected = {"CKV_AWS_68", "CKV_AWS_34"}
+        viewer = config_.get("ViewerCertificate", {})
+        if viewer.get("MinimumProtocolVersion") != "TLSv1.2_2021":
+            expected.add("CKV_AWS_174")  # the default certificate: CloudFront forces TLSv1
+        assert config_["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "allow-all"
+        assert set(skips.pop(distribution)) == expected
+    assert skips == {}, "a checkov skip outside the decided places"

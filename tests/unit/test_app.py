@@ -28,6 +28,15 @@ def _load_app() -> ModuleType:
             RuntimeError("ValidationError: bad thing\n    at Object.<anonymous> (x.js:1:1)"),
             "ValidationError: bad thing",
         ),
+        # Any other failure too: a crash is no reason to leave a template behind.
+        (KeyError("certificate_authorities"), "KeyError: 'certificate_authorities'"),
+        (TypeError("unsupported operand\nmore"), "TypeError: unsupported operand"),
+        (
+            UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"),
+            "'utf-8' codec can't encode character '\\ud800'",
+        ),
+        (RecursionError("maximum recursion depth exceeded"), "maximum recursion depth"),
+        (Exception(""), "Exception: Exception('')"),
     ],
 )
 def test_construct_errors_are_reported_without_traceback_and_templates_removed(
