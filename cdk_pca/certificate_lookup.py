@@ -257,7 +257,7 @@ def _as_nag_renders(stack: Stack, value: str) -> str:
 
 
 @functools.cache
-def lambda_asset_directory() -> str:
+def lambda_asset_directory(files: tuple[str, ...] = _LAMBDA_FILES) -> str:
     """A directory holding just the package files the Lambda needs, staged once per process.
 
     The asset is built from the package's own files, so the Lambda and the CLI share one copy of
@@ -272,6 +272,6 @@ def lambda_asset_directory() -> str:
         '"""cdk_pca, as much of it as the certificate lookup Lambda needs."""\n'
     )
     source = Path(__file__).resolve().parent
-    for relative in _LAMBDA_FILES:
+    for relative in files:
         shutil.copyfile(source / relative, package / relative)
     return str(root)
