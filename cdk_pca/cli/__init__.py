@@ -16,6 +16,7 @@ from cdk_pca.cli.errors import CliError, describe_exception
 _COMMAND_MODULES = (
     "cdk_pca.cli.plan",
     "cdk_pca.cli.lookup",
+    "cdk_pca.cli.lookup_ca",
     "cdk_pca.cli.revocation",
     "cdk_pca.cli.guard",
     "cdk_pca.cli.doctor",
