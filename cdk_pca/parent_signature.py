@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
 
 from aws_cdk import (
     Acknowledgment,
@@ -20,7 +19,6 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -137,7 +135,7 @@ class _SignatureProvider(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         # Imported here: the certificate lookup module pulls in the Lambda constructs.
-        from cdk_pca.certificate_lookup import lambda_asset_directory
+        from cdk_pca.certificate_lookup import package_function
 
         stack = Stack.of(self)
         self._parents: set[tuple[str, str]] = set()
@@ -190,21 +188,14 @@ class _SignatureProvider(Construct):
                 "and imports only the CA certificates its custom resources name.",
             ),
         )
-        self.function = lambda_.Function(
+        self.function = package_function(
             self,
-            "Function",
             description="Has a parent CA in another account or region sign a CA (cdk-pca)",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(lambda_asset_directory(_LAMBDA_FILES)),
+            files=_LAMBDA_FILES,
             role=self.role,
             timeout=LAMBDA_TIMEOUT,
-            memory_size=256,
             log_group=self.log_group,
-        )
-        cast(lambda_.CfnFunction, self.function.node.default_child).add_deletion_override(
-            "DependsOn"
         )
 
     def allow_parent(self, parent: RemoteParent) -> None:

@@ -125,14 +125,21 @@ _OPTION = {
 }
 
 
-def print_match(match: CertificateMatch) -> None:
+def print_fields(title: str, rows: dict[str, str]) -> None:
+    """A two-column table of a lookup's answer: field names, then values (folded when long)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(show_header=False, title="ACM certificate", title_justify="left")
+    table = Table(show_header=False, title=title, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
+    for name, value in rows.items():
+        table.add_row(name, escape(value))
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
+
+
+def print_match(match: CertificateMatch) -> None:
     rows = {
         "ARN": match.arn,
         "Domain": match.domain,
@@ -145,6 +152,4 @@ def print_match(match: CertificateMatch) -> None:
         "Tags": ", ".join(f"{k}={v}" for k, v in sorted(match.tags.items())) or "-",
         "Certificate": "PEM available (--json)" if match.certificate else "-",
     }
-    for name, value in rows.items():
-        table.add_row(name, escape(value))
-    Console(width=None if sys.stdout.isatty() else 120).print(table)
+    print_fields("ACM certificate", rows)

@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cdk_pca.cli.errors import CliError
-from cdk_pca.cli.lookup import EXIT_NO_SINGLE_MATCH, parse_tags
+from cdk_pca.cli.lookup import EXIT_NO_SINGLE_MATCH, parse_tags, print_fields
 
 if TYPE_CHECKING:
     from cdk_pca.lookup import CertificateAuthorityMatch
@@ -78,22 +78,15 @@ def run_lookup_ca(args: argparse.Namespace, client: Any = None) -> int:
 
 
 def print_match(match: CertificateAuthorityMatch) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_header=False, title="Private CA", title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
-    rows = {
-        "ARN": match.arn,
-        "Common name": match.common_name or "-",
-        "Status": match.status,
-        "Type": match.type,
-        "Owner account": match.owner_account,
-        "Not after": match.not_after.isoformat() if match.not_after else "-",
-        "Certificate": "PEM available (--json)" if match.certificate else "-",
-    }
-    for name, value in rows.items():
-        table.add_row(name, escape(value))
-    Console(width=None if sys.stdout.isatty() else 120).print(table)
+    print_fields(
+        "Private CA",
+        {
+            "ARN": match.arn,
+            "Common name": match.common_name or "-",
+            "Status": match.status,
+            "Type": match.type,
+            "Owner account": match.owner_account,
+            "Not after": match.not_after.isoformat() if match.not_after else "-",
+            "Certificate": "PEM available (--json)" if match.certificate else "-",
+        },
+    )

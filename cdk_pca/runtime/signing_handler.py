@@ -12,16 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from typing import Any
 
 from cdk_pca.lookup import find_certificate_authority, make_pca_client
-from cdk_pca.runtime.lookup_handler import _Responder
+from cdk_pca.runtime.lookup_handler import serve
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-_TIMEOUT_MARGIN_SECONDS = 10.0
 # GetCertificate answers RequestInProgressException until the certificate is issued (botocore's
 # acm-pca waiter CertificateIssued retries on it). 2 s x 60 stays inside the Lambda's 5 minutes.
 _WAIT = {"Delay": 2, "MaxAttempts": 60}
@@ -103,41 +101,17 @@ def sign_and_import(
     }
 
 
+def _sign(properties: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    data = sign_and_import(
+        properties,
+        parent_client=make_pca_client(properties["ParentRegion"]),
+        client=make_pca_client(),
+    )
+    logger.info("signed %s by %s", data["CertificateAuthorityArn"], data["ParentArn"])
+    return data["CertificateArn"], data
+
+
 def handler(event: dict[str, Any], context: Any) -> None:
     """Create/Update: sign and import (physical ID = the issued certificate's ARN). Delete: keep the
     CA's certificate, as the CA and its activation are retained."""
-    request_type = event["RequestType"]
-    properties = event.get("ResourceProperties", {})
-    responder = _Responder(event, getattr(context, "log_stream_name", ""))
-    physical_id = event.get("PhysicalResourceId") or f"signature-failed-{event['RequestId']}"
-    logger.info("%s %s", request_type, event.get("LogicalResourceId"))
-    if request_type == "Delete":
-        responder.send("SUCCESS", physical_id)
-        return
-    remaining_ms = getattr(context, "get_remaining_time_in_millis", lambda: 0)()
-    timer = None
-    if remaining_ms:
-        timer = threading.Timer(
-            max(remaining_ms / 1000 - _TIMEOUT_MARGIN_SECONDS, 1.0),
-            lambda: responder.send(
-                "FAILED", physical_id, reason="signing by the parent CA timed out"
-            ),
-        )
-        timer.daemon = True
-        timer.start()
-    try:
-        data = sign_and_import(
-            properties,
-            parent_client=make_pca_client(properties["ParentRegion"]),
-            client=make_pca_client(),
-        )
-    except Exception as exc:  # every failure must reach CloudFormation as its reason
-        logger.exception("signing by the parent CA failed")
-        responder.send("FAILED", physical_id, reason=f"signing by the parent CA failed: {exc}")
-    else:
-        logger.info("signed %s by %s", data["CertificateAuthorityArn"], data["ParentArn"])
-        responder.send("SUCCESS", data["CertificateArn"], data=data)
-    finally:
-        if timer is not None:
-            timer.cancel()
-            timer.join()
+    serve(event, context, _sign, what="signing by the parent CA", failed_id="signature")

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from cdk_pca.runtime import signing_handler
+from cdk_pca.runtime import lookup_handler, signing_handler
 from tests.lookup_certs import fake_aws_env
-from tests.moto_pca import activate_root_ca
+from tests.moto_pca import activate_root_ca, create_ca
 
 PATH_LEN0 = "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1"
 TAGS = {"pki": "org", "pki-ca": "root"}
@@ -31,27 +31,13 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
         )
 
 
-def _create(pca: Any, common_name: str, ca_type: str, tags: dict[str, str] | None = None) -> str:
-    request: dict[str, Any] = {
-        "CertificateAuthorityConfiguration": {
-            "KeyAlgorithm": "RSA_2048",
-            "SigningAlgorithm": "SHA256WITHRSA",
-            "Subject": {"CommonName": common_name},
-        },
-        "CertificateAuthorityType": ca_type,
-    }
-    if tags:
-        request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-    return str(pca.create_certificate_authority(**request)["CertificateAuthorityArn"])
-
-
 def _properties(parent: Any, child: Any, *, account: str) -> tuple[dict[str, Any], str]:
-    root = _create(parent, "Org Root CA", "ROOT", TAGS)
+    root = create_ca(parent, "Org Root CA", tags=TAGS)
     activate_root_ca(
         parent, root, signing_algorithm="SHA256WITHRSA", validity={"Value": 3650, "Type": "DAYS"}
     )
-    _create(parent, "Decoy Root CA", "ROOT", {"pki": "org", "pki-ca": "other"})
-    issuing = _create(child, "Org Issuing CA EU", "SUBORDINATE")
+    create_ca(parent, "Decoy Root CA", tags={"pki": "org", "pki-ca": "other"})
+    issuing = create_ca(child, "Org Issuing CA EU", ca_type="SUBORDINATE")
     csr = child.get_certificate_authority_csr(CertificateAuthorityArn=issuing)["Csr"]
     return {
         "CertificateAuthorityArn": issuing,
@@ -130,13 +116,13 @@ def _event(request_type: str, **properties: Any) -> dict[str, Any]:
 
 
 def test_delete_keeps_the_certificate_and_answers_success(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signing_handler, "_Responder", _Recorder)
+    monkeypatch.setattr(lookup_handler, "_Responder", _Recorder)
     signing_handler.handler(_event("Delete"), None)
     assert _Recorder.last.sent[0][0] == "SUCCESS"
 
 
 def test_a_failure_reaches_cloudformation_as_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signing_handler, "_Responder", _Recorder)
+    monkeypatch.setattr(lookup_handler, "_Responder", _Recorder)
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise ValueError("no resource-based policy allows the acm-pca:IssueCertificate action")
