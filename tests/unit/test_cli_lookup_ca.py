@@ -30,6 +30,26 @@ def _summary(arn: str, common_name: str) -> dict[str, Any]:
     }
 
 
+def _list(stubber: Stubber, owner: str, summaries: list[dict[str, Any]], **page: str) -> None:
+    """One ListCertificateAuthorities page; `token` in `page` is the request's NextToken,
+    `next` the response's."""
+    request: dict[str, Any] = {"MaxResults": 1000, "ResourceOwner": owner}
+    response: dict[str, Any] = {"CertificateAuthorities": summaries}
+    if "token" in page:
+        request["NextToken"] = page["token"]
+    if "next" in page:
+        response["NextToken"] = page["next"]
+    stubber.add_response("list_certificate_authorities", response, request)
+
+
+def _certificate(stubber: Stubber, arn: str) -> None:
+    stubber.add_response(
+        "get_certificate_authority_certificate",
+        {"Certificate": PEM},
+        {"CertificateAuthorityArn": arn},
+    )
+
+
 @pytest.fixture
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Stubber]]:
     import boto3
@@ -56,21 +76,13 @@ def test_a_ca_shared_through_ram_is_found_by_tags(
     stubbed: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, stubber = stubbed
-    stubber.add_response(
-        "list_certificate_authorities",
-        {"CertificateAuthorities": [_summary(SHARED, "Org Root CA")]},
-        {"MaxResults": 1000, "ResourceOwner": "OTHER_ACCOUNTS"},
-    )
+    _list(stubber, "OTHER_ACCOUNTS", [_summary(SHARED, "Org Root CA")])
     stubber.add_response(
         "list_tags",
         {"Tags": [{"Key": "pki", "Value": "org"}, {"Key": "pki-ca", "Value": "root"}]},
         {"CertificateAuthorityArn": SHARED, "MaxResults": 1000},
     )
-    stubber.add_response(
-        "get_certificate_authority_certificate",
-        {"Certificate": PEM},
-        {"CertificateAuthorityArn": SHARED},
-    )
+    _certificate(stubber, SHARED)
     code, out, err = _run(
         capsys, "--tag", "pki=org", "--tag", "pki-ca=root", "--owner", "OTHER_ACCOUNTS", "--json"
     )
@@ -84,26 +96,10 @@ def test_every_page_of_both_owners_is_read(
     stubbed: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, stubber = stubbed
-    stubber.add_response(
-        "list_certificate_authorities",
-        {"CertificateAuthorities": [_summary(OWN, "Other CA")], "NextToken": "page-2"},
-        {"MaxResults": 1000, "ResourceOwner": "SELF"},
-    )
-    stubber.add_response(
-        "list_certificate_authorities",
-        {"CertificateAuthorities": []},
-        {"MaxResults": 1000, "ResourceOwner": "SELF", "NextToken": "page-2"},
-    )
-    stubber.add_response(
-        "list_certificate_authorities",
-        {"CertificateAuthorities": [_summary(SHARED, "Org Root CA")]},
-        {"MaxResults": 1000, "ResourceOwner": "OTHER_ACCOUNTS"},
-    )
-    stubber.add_response(
-        "get_certificate_authority_certificate",
-        {"Certificate": PEM},
-        {"CertificateAuthorityArn": SHARED},
-    )
+    _list(stubber, "SELF", [_summary(OWN, "Other CA")], next="page-2")
+    _list(stubber, "SELF", [], token="page-2")
+    _list(stubber, "OTHER_ACCOUNTS", [_summary(SHARED, "Org Root CA")])
+    _certificate(stubber, SHARED)
     code, out, _ = _run(capsys, "--common-name", "Org Root CA")
     assert code == 0
     assert "111111111111" in out and "Org Root CA" in out
@@ -113,11 +109,7 @@ def test_several_matches_exit_1_listing_them(
     stubbed: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, stubber = stubbed
-    stubber.add_response(
-        "list_certificate_authorities",
-        {"CertificateAuthorities": [_summary(OWN, "Root CA"), _summary(SHARED, "Root CA")]},
-        {"MaxResults": 1000, "ResourceOwner": "SELF"},
-    )
+    _list(stubber, "SELF", [_summary(OWN, "Root CA"), _summary(SHARED, "Root CA")])
     code, _, err = _run(capsys, "--common-name", "Root CA", "--owner", "SELF")
     assert code == 1
     assert OWN in err and SHARED in err and len(err.strip().splitlines()) == 1
