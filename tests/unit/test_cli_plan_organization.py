@@ -76,3 +76,12 @@ def test_a_default_permission_share_warns_about_csr_passthrough_consumers(
     assert main(["plan", "--config", str(config), "--json"]) == 0
     warnings = json.loads(capsys.readouterr().out)["sharing_warnings"]
     assert any("BlankEndEntityCertificate_APICSRPassthrough/V1" in w for w in warnings)
+
+
+def test_doctor_refuses_a_config_with_environments_naming_its_stacks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["doctor", "--config", EXAMPLE]) == 2
+    err = capsys.readouterr().err
+    assert "org-pki-security-eu" in err and "--ca-arn" in err
+    assert len(err.strip().splitlines()) == 1
