@@ -286,7 +286,8 @@ def _check_signing_routes(
         if isinstance(raw.get("parent"), str) and isinstance(raw.get("name"), str):
             children.setdefault(raw["parent"], []).append(raw["name"])
     for index, raw in cas:
-        parent = by_name.get(raw.get("parent")) if isinstance(raw.get("parent"), str) else None
+        parent_name = raw.get("parent")
+        parent = by_name.get(parent_name) if isinstance(parent_name, str) else None
         if parent is None or raw.get("type") == "ROOT":
             continue
         here = _target(environments, raw.get("environment"))
