@@ -223,3 +223,55 @@ def test_a_config_without_environments_keeps_its_one_stack() -> None:
     found.resource_count_is("Custom::ParentSignature", 0)
     found.resource_count_is("AWS::RAM::ResourceShare", 0)
     assert "pki-ca" not in json.dumps(found.to_json())
+
+
+def _two_environments_one_account_and_region() -> dict[str, Any]:
+    data = _three_levels_across_regions()
+    data["environments"]["eu"] = dict(data["environments"]["us"])
+    data["certificate_authorities"] = data["certificate_authorities"][:2]
+    return data
+
+
+def test_a_parent_in_another_stack_of_the_same_account_and_region_is_referenced() -> None:
+    stacks = build_pki_stacks(
+        new_app(), parse_config(yaml.safe_dump(_two_environments_one_account_and_region()))
+    )
+    found = Template.from_stack(stacks["geo-eu"])
+    # CloudFormation reaches the parent itself here: the usual certificate and activation.
+    found.resource_count_is("Custom::ParentSignature", 0)
+    found.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {"TemplateArn": PATH_LEN0, "CertificateAuthorityArn": Match.object_like({})},
+    )
+    assert stacks["geo-us"] in stacks["geo-eu"].dependencies
+
+
+def test_sharing_works_in_a_config_without_environments() -> None:
+    data = _three_levels_across_regions()
+    del data["environments"]
+    for ca in data["certificate_authorities"]:
+        del ca["environment"]
+    data["certificate_authorities"][2]["sharing"] = {
+        "principals": ["333333333333"],
+        "permissions": [
+            "AWSRAMDefaultPermissionCertificateAuthority",
+            "AWSRAMRevokeCertificateCertificateAuthority",
+        ],
+        "allow_external_principals": True,
+    }
+    stacks = build_pki_stacks(
+        new_app(), parse_config(yaml.safe_dump(data)), env=cdk.Environment(region="us-east-1")
+    )
+    found = Template.from_stack(stacks["geo"])
+    found.resource_count_is("AWS::RAM::ResourceShare", 2)
+    found.has_resource_properties(
+        "AWS::RAM::ResourceShare",
+        {
+            "Principals": ["333333333333"],
+            "AllowExternalPrincipals": True,
+            "PermissionArns": [
+                Match.string_like_regexp("AWSRAMRevokeCertificateCertificateAuthority")
+            ],
+            "ResourceArns": [{"Ref": Match.string_like_regexp("^LeafCaActivation")}],
+        },
+    )
