@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Entry point of `cdk synth|deploy`: load the PKI config named by the context key `config`
-(default pki.yaml) and build its PkiStack. A bad config stops here, before any template is written.
+(default pki.yaml) and build its PkiStack, or one per environment. A bad config stops here, before any template is written.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import aws_cdk as cdk
 # isort: on
 
 from cdk_pca.config import ConfigError, load_config
+from cdk_pca.organization_stacks import build_pki_stacks
 
 DEFAULT_CONFIG = "pki.yaml"
 
@@ -62,7 +63,7 @@ def main() -> None:
         region=config.region or os.environ.get("CDK_DEFAULT_REGION"),
     )
     try:
-        PkiStack(app, config.name, config=config, env=env)
+        build_pki_stacks(app, config, env=env, stack_class=PkiStack)
         app.synth()
     except Exception as exc:  # whatever failed, one line and no template: never a traceback
         _fail(outdir, f"{config_path}: {_first_line(exc)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jsii
 from aws_cdk import (
@@ -32,6 +32,10 @@ from cdk_pca import vocabulary
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
 from cdk_pca.pca_metrics import PCA_NAMESPACE, PRIVATE_CA_ARN_DIMENSION, PcaMetricFactory
 from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
+
+if TYPE_CHECKING:
+    # Imported when used: the signing Lambda's constructs cost synth time most PKIs never need.
+    from cdk_pca.parent_signature import ParentSignature, RemoteParent
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
@@ -128,6 +132,10 @@ class PrivateCertificateAuthority(Resource):
     :param external_chain: phase 2: the chain up to the external root (PEM).
     :param acm_renewals: let ACM renew the private certificates it issues from this CA.
     :param tags: tags on the CA.
+    :param remote_parent: a parent in another account or region, which signs this CA through a
+        ``Custom::ParentSignature`` (cdk_pca.parent_signature). @default none
+    :param path_len: CA levels below this one, counting those in other stacks. @default the
+        children added to this construct
     """
 
     def __init__(
@@ -151,6 +159,8 @@ class PrivateCertificateAuthority(Resource):
         external_chain: str | None = None,
         acm_renewals: bool = False,
         tags: Mapping[str, str] | None = None,
+        remote_parent: RemoteParent | None = None,
+        path_len: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.ca_type: CaType = ca_type
@@ -168,7 +178,10 @@ class PrivateCertificateAuthority(Resource):
         self.ocsp = ocsp if ocsp is not None and ocsp.enabled else None
         self.parent = parent
         self.external_parent = external_parent
+        self.remote_parent = remote_parent
         self._children: list[PrivateCertificateAuthority] = []
+        self._min_path_len = path_len or 0
+        self.signature: ParentSignature | None = None
 
         problems = self._check_props(
             key_storage_security_standard=key_storage_security_standard,
@@ -241,6 +254,8 @@ class PrivateCertificateAuthority(Resource):
         Before activation (external parent, phase 1) it is the bare ARN."""
         if self.activation is not None:
             return self.activation.ref
+        if self.signature is not None:
+            return self.signature.certificate_authority_arn
         return self.certificate_authority_arn_unactivated
 
     @property
@@ -252,12 +267,12 @@ class PrivateCertificateAuthority(Resource):
     @property
     def is_activated(self) -> bool:
         """False only for an externally signed CA whose certificate has not been given yet."""
-        return self.activation is not None
+        return self.activation is not None or self.signature is not None
 
     @property
     def path_len(self) -> int:
         """How many CA levels are below this one (0 for an issuing CA)."""
-        return max((child.path_len + 1 for child in self._children), default=0)
+        return max((child.path_len + 1 for child in self._children), default=self._min_path_len)
 
     @property
     def depth(self) -> int:
@@ -430,10 +445,13 @@ class PrivateCertificateAuthority(Resource):
 
         if self.ca_type == "ROOT" and (self.parent is not None or self.external_parent):
             problems.append("parent: a ROOT CA signs itself; it takes no parent or external_parent")
-        if self.ca_type == "SUBORDINATE" and (self.parent is None) == (not self.external_parent):
+        signers = (
+            (self.parent is not None) + self.external_parent + (self.remote_parent is not None)
+        )
+        if self.ca_type == "SUBORDINATE" and signers != 1:
             problems.append(
-                "parent: a SUBORDINATE CA needs exactly one of parent (a CA in this app) or "
-                "external_parent=True"
+                "parent: a SUBORDINATE CA needs exactly one of parent (a CA in this app), "
+                "remote_parent (in another account or region) or external_parent=True"
             )
         if (external_certificate is None) != (external_chain is None):
             problems.append(
@@ -544,7 +562,20 @@ class PrivateCertificateAuthority(Resource):
             )
             self.ca_certificate_pem = certificate.attr_certificate
             chain = None
+        elif self.remote_parent is not None:
+            self._sign_by_parent(
+                parent=self.remote_parent, signing_algorithm=self.remote_parent.signing_algorithm
+            )
+            return
         elif parent is not None:
+            if parent.activation is None and parent.signature is not None:
+                # Signed through a custom resource, the parent has no CloudFormation activation
+                # whose chain this CA could be activated with: the same resource signs this one.
+                self._sign_by_parent(
+                    parent_arn=parent.certificate_authority_arn,
+                    signing_algorithm=parent.signing_algorithm,
+                )
+                return
             if parent.activation is None:
                 # The parent waits for an external signature; this CA is created now (its logical
                 # ID is fixed from the start) and activated in the deploy that activates the parent.
@@ -573,6 +604,27 @@ class PrivateCertificateAuthority(Resource):
         )
         # Deleting an activation would disable the CA under every certificate it issued.
         self.activation.apply_removal_policy(RETAINED_UNLESS_CREATE_FAILS)
+
+    def _sign_by_parent(
+        self,
+        *,
+        signing_algorithm: str,
+        parent: RemoteParent | None = None,
+        parent_arn: str | None = None,
+    ) -> None:
+        from cdk_pca.parent_signature import ParentSignature
+
+        self.signature = ParentSignature(
+            self,
+            "ParentSignature",
+            certificate_authority_arn=self._resource.attr_arn,
+            certificate_signing_request=self._resource.attr_certificate_signing_request,
+            signing_algorithm=signing_algorithm,
+            template_arn=Lazy.string(_SubordinateTemplateArn(self)),
+            validity_days=self.validity_days,
+            parent=parent,
+            parent_arn=parent_arn,
+        )
 
     def _issue_ca_certificate(
         self, *, issuer_arn: str, signing_algorithm: str, template_arn: str

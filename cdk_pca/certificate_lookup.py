@@ -227,24 +227,46 @@ class _LookupProvider(Construct):
                 "read-only actions (Describe, Get, ListTags).",
             ),
         )
-        self.function = lambda_.Function(
+        self.function = package_function(
             self,
-            "Function",
             description="Finds an ACM certificate for Custom::CertificateLookup (cdk-pca)",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(lambda_asset_directory()),
+            files=_LAMBDA_FILES,
             role=self.role,
             timeout=LAMBDA_TIMEOUT,
-            memory_size=256,
             log_group=self.log_group,
         )
-        # CDK makes a function depend on its role so that attached policies exist first; this role's
-        # policy is inline and `Role: Fn::GetAtt` already orders them (cfn-lint W3005).
-        cast(lambda_.CfnFunction, self.function.node.default_child).add_deletion_override(
-            "DependsOn"
-        )
+
+
+def package_function(
+    scope: Construct,
+    *,
+    description: str,
+    handler: str,
+    files: tuple[str, ...],
+    role: iam.IRole,
+    timeout: Duration,
+    log_group: logs.ILogGroup,
+) -> lambda_.Function:
+    """The `Function` of a custom resource provider: Python on arm64, running `files` of this
+    package (lambda_asset_directory) with boto3 from the runtime."""
+    function = lambda_.Function(
+        scope,
+        "Function",
+        description=description,
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        architecture=lambda_.Architecture.ARM_64,
+        handler=handler,
+        code=lambda_.Code.from_asset(lambda_asset_directory(files)),
+        role=role,
+        timeout=timeout,
+        memory_size=256,
+        log_group=log_group,
+    )
+    # CDK makes a function depend on its role so that attached policies exist first; this role's
+    # policy is inline and `Role: Fn::GetAtt` already orders them (cfn-lint W3005).
+    cast(lambda_.CfnFunction, function.node.default_child).add_deletion_override("DependsOn")
+    return function
 
 
 def _as_nag_renders(stack: Stack, value: str) -> str:
@@ -257,7 +279,7 @@ def _as_nag_renders(stack: Stack, value: str) -> str:
 
 
 @functools.cache
-def lambda_asset_directory() -> str:
+def lambda_asset_directory(files: tuple[str, ...] = _LAMBDA_FILES) -> str:
     """A directory holding just the package files the Lambda needs, staged once per process.
 
     The asset is built from the package's own files, so the Lambda and the CLI share one copy of
@@ -272,6 +294,6 @@ def lambda_asset_directory() -> str:
         '"""cdk_pca, as much of it as the certificate lookup Lambda needs."""\n'
     )
     source = Path(__file__).resolve().parent
-    for relative in _LAMBDA_FILES:
+    for relative in files:
         shutil.copyfile(source / relative, package / relative)
     return str(root)

@@ -6,6 +6,7 @@ couples through exports. Construct IDs here fix logical IDs: renaming one replac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from aws_cdk import CfnOutput, Stack, Tags
@@ -19,6 +20,7 @@ from cdk_pca.certificate_authority import (
     PrivateCertificateAuthority,
 )
 from cdk_pca.config import PkiConfig
+from cdk_pca.config.organization import RAM_PERMISSIONS, SUBORDINATE_RAM_PERMISSION
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
@@ -28,6 +30,15 @@ if TYPE_CHECKING:
     from aws_cdk import aws_certificatemanager as acm
 
     from cdk_pca.certificate_lookup import CertificateLookup
+
+
+def ca_lookup_tags(pki_name: str, ca_name: str) -> dict[str, str]:
+    """The tags by which a stack of another account or region finds a CA of this PKI."""
+    return {"pki": pki_name, CA_NAME_TAG: ca_name}
+
+
+# On every CA of a PKI with environments: its name in the config, so that other stacks find it.
+CA_NAME_TAG = "pki-ca"
 
 
 def ca_construct_id(ca_name: str) -> str:
@@ -43,16 +54,37 @@ class PkiStack(Stack):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: PkiConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PkiConfig,
+        environment: str | None = None,
+        cas_of_other_stacks: Mapping[str, PrivateCertificateAuthority] | None = None,
+        **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("description", f"Private PKI {config.name} on AWS Private CA (cdk-pca)")
+        """``environment``: build only that environment's CAs (config ``environments``);
+        ``cas_of_other_stacks``: parents deployed by the stacks of other environments, by name."""
+        kwargs.setdefault(
+            "description",
+            f"Private PKI {config.name} on AWS Private CA (cdk-pca)"
+            + (f", environment {environment}" if environment else ""),
+        )
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        self.pki_environment = environment
+        self._cas_of_other_stacks = dict(cas_of_other_stacks or {})
+        # File order: the CRL paths and names below keep the order of the single-stack template.
+        cas_here = tuple(
+            ca
+            for ca in config.certificate_authorities
+            if environment is None or ca.environment == environment
+        )
         Tags.of(self).add("pki", config.name)
 
         self.crl_bucket: CrlBucket | None = None
         self.crl_distribution: CrlDistribution | None = None
-        if any(ca.crl.enabled for ca in config.certificate_authorities):
+        if any(ca.crl.enabled for ca in cas_here):
             self.crl_bucket = CrlBucket(
                 self,
                 "CrlBucket",
@@ -66,14 +98,14 @@ class PkiStack(Stack):
                     "crl",
                     *(
                         ca.crl.custom_path
-                        for ca in config.certificate_authorities
+                        for ca in cas_here
                         if ca.crl.enabled and ca.crl.custom_path
                     ),
                 ],
                 domain_names=sorted(
                     {
                         ca.crl.custom_cname
-                        for ca in config.certificate_authorities
+                        for ca in cas_here
                         if ca.crl.enabled and ca.crl.custom_cname and not ca.crl.omit_extension
                     }
                 ),
@@ -90,9 +122,11 @@ class PkiStack(Stack):
 
         self.certificate_authorities: dict[str, PrivateCertificateAuthority] = {}
         for ca_config in config.cas_in_issuing_order():
-            self.certificate_authorities[ca_config.name] = self._add_certificate_authority(
-                ca_config
-            )
+            if environment is None or ca_config.environment == environment:
+                self.certificate_authorities[ca_config.name] = self._add_certificate_authority(
+                    ca_config
+                )
+        self.resource_shares = self._add_resource_shares()
 
         self.certificate_lookups: dict[str, CertificateLookup] = self._add_lookups()
 
@@ -109,6 +143,7 @@ class PkiStack(Stack):
             certificate_authorities=[
                 MonitoredCa.from_settings(settings, self.certificate_authorities[settings.name])
                 for settings in ca_alarm_settings_for_config(config)
+                if settings.name in self.certificate_authorities
             ],
             certificates=[
                 MonitoredCertificate(name, lookup.certificate_arn)
@@ -203,12 +238,15 @@ class PkiStack(Stack):
             crl=crl,
             crl_bucket=self.crl_bucket if crl else None,
             ocsp=ocsp,
-            parent=self.certificate_authorities[ca_config.parent] if ca_config.parent else None,
             external_parent=ca_config.external_parent,
             external_certificate=ca_config.certificate_pem,
             external_chain=ca_config.chain_pem,
             acm_renewals=ca_config.acm_renewals,
-            tags=dict(ca_config.tags or {}),
+            tags={
+                **(ca_config.tags or {}),
+                **({CA_NAME_TAG: ca_config.name} if self.config.environments else {}),
+            },
+            **self._signer_of(ca_config),
         )
         CfnOutput(
             self,
@@ -217,6 +255,89 @@ class PkiStack(Stack):
             value=ca.certificate_authority_arn,
         )
         return ca
+
+    # --- organization scale (config `environments:` and `sharing:`) ----------------------------
+
+    def _signer_of(self, ca_config: Any) -> dict[str, Any]:
+        """The parent arguments of one CA: an in-stack parent, one of another stack of the same
+        account and region (a CloudFormation export), or a remote parent signing through a
+        Custom::ParentSignature (another account through RAM, or another region)."""
+        config = self.config
+        if not ca_config.parent:
+            return {}
+        if not config.environments:
+            return {"parent": self.certificate_authorities[ca_config.parent]}
+        # Children may live in other stacks: the template's path length counts them all.
+        signer: dict[str, Any] = {"path_len": config.path_len(ca_config)}
+        route = config.signing_route(ca_config)
+        if route == "local":
+            signer["parent"] = self.certificate_authorities[ca_config.parent]
+        elif route == "stack":
+            signer["parent"] = self._cas_of_other_stacks[ca_config.parent]
+        else:
+            from cdk_pca.parent_signature import RemoteParent
+
+            parent = config.ca_by_name(ca_config.parent)
+            target = config.environments[str(parent.environment)]
+            signer["remote_parent"] = RemoteParent(
+                name=parent.name,
+                account=target.account,
+                region=target.region,
+                signing_algorithm=parent.effective_signing_algorithm,
+                tags=ca_lookup_tags(config.name, parent.name),
+            )
+        return signer
+
+    def _add_resource_shares(self) -> dict[str, list[Any]]:
+        """AWS RAM shares of this stack's CAs: the config's `sharing:`, and a PathLen0 share with
+        every account whose CA this CA signs across accounts. One share per permission: RAM
+        associates one managed permission per resource type with a share, and the PCA guide has
+        two shares of one CA for revocation (https://docs.aws.amazon.com/privateca/latest/userguide/PcaRevokeCert.html)."""
+        config = self.config
+        shares: dict[str, list[Any]] = {}
+        for name, ca in self.certificate_authorities.items():
+            ca_config = config.ca_by_name(name)
+            wanted: dict[str, list[str]] = {}
+            external = False
+            if ca_config.sharing is not None:
+                external = ca_config.sharing.allow_external_principals
+                for permission in ca_config.sharing.permissions:
+                    wanted[permission] = list(ca_config.sharing.principals)
+            for child in config.children_of(ca_config):
+                if config.signing_route(child) == "account":
+                    accounts = wanted.setdefault(SUBORDINATE_RAM_PERMISSION, [])
+                    account = config.environments[str(child.environment)].account
+                    if account not in accounts:
+                        accounts.append(account)
+            if wanted:
+                shares[name] = [
+                    self._add_resource_share(name, ca, permission, principals, external)
+                    for permission, principals in wanted.items()
+                ]
+        return shares
+
+    def _add_resource_share(
+        self,
+        name: str,
+        ca: PrivateCertificateAuthority,
+        permission: str,
+        principals: list[str],
+        allow_external_principals: bool,
+    ) -> Any:
+        from aws_cdk import aws_ram as ram
+
+        label = RAM_PERMISSIONS[permission].label
+        return ram.CfnResourceShare(
+            self,
+            f"{ca_construct_id(name)}Share{label}",
+            name=f"{self.stack_name}-{name}-{label}",
+            resource_arns=[ca.certificate_authority_arn],
+            principals=principals,
+            # Managed permission ARNs: arn:<partition>:ram::aws:permission/<name>
+            # https://docs.aws.amazon.com/ram/latest/userguide/working-with-sharing-view-permissions.html
+            permission_arns=[f"arn:{self.partition}:ram::aws:permission/{permission}"],
+            allow_external_principals=allow_external_principals,
+        )
 
     # --- certificate lookups (config `lookups:`) ----------------------------------------------
 

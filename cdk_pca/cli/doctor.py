@@ -77,6 +77,13 @@ def run_doctor(args: argparse.Namespace, *, clients: ClientFactory | None = None
         clients = clients or _checked_clients()
     else:
         config = _load_config(args.config or DEFAULT_CONFIG)
+        if config.environments:
+            # Each environment is a stack in its own account: one run of doctor reads one.
+            stacks = ", ".join(config.stack_name(e) for e in config.environments_in_deploy_order())
+            raise CliError(
+                f"{args.config or DEFAULT_CONFIG} has environments ({stacks}): check each with "
+                "credentials of its account and --ca-arn of its CAs (the stack's <Ca>Arn outputs)"
+            )
         region = region or config.region or default_region()
         if not region:
             raise CliError(

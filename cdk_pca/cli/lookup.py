@@ -82,7 +82,7 @@ def _register_lookup_ca(subparsers: Any) -> None:
         "--status", action="append", metavar="S", help="CA status (repeatable; default ACTIVE)"
     )
     parser.add_argument("--owner", metavar="O", help="SELF or OTHER_ACCOUNTS (default both)")
-    parser.add_argument("--region", help="AWS region (default: the AWS CLI's)")
+    parser.add_argument("--region", type=aws_region, help="AWS region (default: the AWS CLI's)")
     parser.add_argument("--json", action="store_true", help="print the match as one JSON object")
     parser.set_defaults(handler=run_lookup_ca)
 
@@ -152,7 +152,9 @@ def run_lookup_ca(args: argparse.Namespace) -> int:
     except InvalidLookupArgumentsError as exc:
         raise CliError(_describe_problems(exc.problems)) from None
     try:
-        match = find_certificate_authority_with(filters, client=make_pca_client(args.region))
+        match = find_certificate_authority_with(
+            filters, client=make_pca_client(args.region or default_region())
+        )
     except CertificateLookupError as exc:
         raise CliError(str(exc), EXIT_NO_SINGLE_MATCH) from None
     if args.json:

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cdk_pca.cli.errors import EXIT_BAD_INPUT, CliError
+from cdk_pca.cli.plan_organization import organization_plan, render_organization
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -108,6 +109,7 @@ def build_plan(config: PkiConfig) -> dict[str, Any]:
             "total": config.monthly_cost_usd,
             "per_ca": {ca.name: ca.monthly_cost_usd for ca in config.certificate_authorities},
         },
+        **organization_plan(config),
     }
 
 
@@ -173,7 +175,8 @@ def ocsp_url(config: PkiConfig, ca: CertificateAuthorityConfig) -> str | None:
         return None
     if ca.ocsp.custom_cname:
         return f"http://{ca.ocsp.custom_cname}"
-    return f"http://ocsp.acm-pca.{config.region or '<region>'}.amazonaws.com"
+    region = config.environments[ca.environment].region if ca.environment else config.region
+    return f"http://ocsp.acm-pca.{region or '<region>'}.amazonaws.com"
 
 
 def _crl_plan(ca: CertificateAuthorityConfig) -> dict[str, Any]:
@@ -291,6 +294,7 @@ def render(plan: dict[str, Any], console: Console | None = None) -> None:
         console.print("Certificate lookups: none")
     console.print(_alarms_table(plan))
     console.print(_cost_table(plan))
+    render_organization(plan, console)
     console.print(
         f"[bold]Estimated monthly cost: {plan['monthly_cost_usd']['total']:,} USD[/bold] "
         "(list price per CA; issued certificates, S3 and CloudFront are billed on top)"

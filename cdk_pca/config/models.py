@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    PlainValidator,
     PrivateAttr,
     ValidationInfo,
     field_validator,
@@ -21,7 +22,7 @@ from pydantic import (
 )
 
 from cdk_pca import vocabulary
-from cdk_pca.config import certificates
+from cdk_pca.config import certificates, organization
 from cdk_pca.config.errors import ConfigError, ConfigProblem
 from cdk_pca.config.fields import (
     MAX_CA_NAME_LENGTH,
@@ -114,6 +115,31 @@ class OcspConfig(_Model):
     custom_cname: Annotated[str, host_name()] | None = None
 
 
+EnvironmentName = Annotated[
+    str,
+    pattern(r"[a-z0-9-]+", 1, 32, "lowercase letters, digits and '-' (at most 32 characters)"),
+]
+RamPermissionName = Annotated[str, one_of(tuple(organization.RAM_PERMISSIONS))]
+SharePrincipal = Annotated[str, PlainValidator(organization.check_share_principal)]
+
+
+class EnvironmentConfig(_Model):
+    """One deployment target under `environments:`: the stack `<name>-<environment>` goes here."""
+
+    account: AccountId
+    region: Annotated[Region, PlainValidator(organization.check_pca_region)]
+
+
+class SharingConfig(_Model):
+    """An AWS RAM share of one CA: one AWS::RAM::ResourceShare per managed permission."""
+
+    principals: Annotated[tuple[SharePrincipal, ...], NON_EMPTY]
+    permissions: Annotated[tuple[RamPermissionName, ...], NON_EMPTY] = (
+        organization.DEFAULT_RAM_PERMISSION,
+    )
+    allow_external_principals: Flag = False
+
+
 class CertificateAuthorityConfig(_Model):
     """One CA of the hierarchy, as written under `certificate_authorities:`."""
 
@@ -136,6 +162,9 @@ class CertificateAuthorityConfig(_Model):
     crl: CrlConfig = CrlConfig()
     ocsp: OcspConfig = OcspConfig()
     acm_renewals: Flag = False
+    # Organization scale (cdk_pca.config.organization): where the CA lives, and who may use it.
+    environment: EnvironmentName | None = None
+    sharing: SharingConfig | None = None
 
     _certificate_pem: str | None = PrivateAttr(default=None)
     _chain_pem: str | None = PrivateAttr(default=None)
@@ -315,6 +344,7 @@ _EMPTY_MEANS_DEFAULT = (
     "crl_bucket",
     "crl_distribution",
     "ocsp_distribution",
+    "environments",
 )
 
 
@@ -331,6 +361,8 @@ class PkiConfig(_Model):
     crl_bucket: CrlBucketConfig = CrlBucketConfig()
     crl_distribution: CrlDistributionConfig = CrlDistributionConfig()
     ocsp_distribution: OcspDistributionConfig = OcspDistributionConfig()
+    # Without environments: one stack named `name`; with them, one stack per environment.
+    environments: dict[EnvironmentName, EnvironmentConfig] = Field(default_factory=dict)
 
     @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
     @classmethod
@@ -420,3 +452,37 @@ class PkiConfig(_Model):
     @property
     def monthly_cost_usd(self) -> int:
         return sum(ca.monthly_cost_usd for ca in self.certificate_authorities)
+
+    # --- organization scale: environments ------------------------------------------------------
+
+    def stack_name(self, environment: str | None = None) -> str:
+        """`name` without environments; `<name>-<environment>` for one of them."""
+        return f"{self.name}-{environment}" if environment else self.name
+
+    def cas_in(self, environment: str) -> tuple[CertificateAuthorityConfig, ...]:
+        """The CAs of one environment, in issuing order."""
+        return tuple(ca for ca in self.cas_in_issuing_order() if ca.environment == environment)
+
+    def environments_in_deploy_order(self) -> tuple[str, ...]:
+        """Environments ordered so that each comes after every environment holding a parent of
+        one of its CAs (the order `cdk deploy --all` follows through stack dependencies)."""
+        first_level: dict[str, int] = {}
+        for ca in self.cas_in_issuing_order():
+            if ca.environment is not None:
+                first_level.setdefault(ca.environment, self.level(ca))
+        return tuple(sorted(self.environments, key=lambda name: (first_level.get(name, 0), name)))
+
+    def signing_route(self, ca: CertificateAuthorityConfig) -> str:
+        """How this CA's parent signs it: `local` (same stack), `stack` (another stack of the
+        same account and region), `account` (another account, same region, through RAM) or
+        `region` (same account, another region)."""
+        parent = self.parent_of(ca)
+        if parent is None or parent.environment == ca.environment or not self.environments:
+            return "local"
+        here = self.environments[str(ca.environment)]
+        there = self.environments[str(parent.environment)]
+        if here.account != there.account:
+            return "account"
+        if here.region != there.region:
+            return "region"
+        return "stack"

@@ -13,6 +13,7 @@ from typing import Any
 from cdk_pca import vocabulary
 from cdk_pca.config.errors import ConfigProblem, Loc
 from cdk_pca.config.fields import MAX_VALIDITY_DAYS
+from cdk_pca.config.organization import check_organization
 
 CCPC = "CCPC_LEVEL_1_OR_HIGHER"
 ACM_PRIVATE_CERTIFICATE_DAYS = 395
@@ -97,6 +98,7 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
     _check_alarms(_mapping(data.get("alarms")), by_name, problems)
     _check_lookups(data.get("lookups"), problems)
     _check_ocsp_distribution(cas, _mapping(data.get("ocsp_distribution")), problems)
+    problems += check_organization(data)
     return problems
 
 

@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from cdk_pca.lookup import (
@@ -100,16 +101,23 @@ class _Responder:
             limit = max(3, limit - (len(body) - MAX_RESPONSE_BYTES) // 6 - 1)
 
 
-def handler(event: dict[str, Any], context: Any) -> None:
-    """Create/Update: look the certificate up (physical ID = its ARN). Delete: nothing to undo."""
+def serve(
+    event: dict[str, Any],
+    context: Any,
+    work: Callable[[dict[str, Any]], tuple[str, dict[str, str]]],
+    *,
+    what: str,
+    failed_id: str,
+) -> None:
+    """Answer one custom resource event: Delete succeeds at once (nothing to undo); Create and
+    Update run `work(properties)` -> (physical ID, attributes). Every failure, and running out of
+    time, reaches CloudFormation as FAILED with its reason, never as silence."""
     request_type = event["RequestType"]
     properties = event.get("ResourceProperties", {})
-    logger.info(
-        "%s %s filters=%s", request_type, event.get("LogicalResourceId"), properties.get("Filters")
-    )
+    logger.info("%s %s", request_type, event.get("LogicalResourceId"))
     responder = _Responder(event, getattr(context, "log_stream_name", ""))
     # A failed Create has no physical ID yet; any stable, unique string will do.
-    physical_id = event.get("PhysicalResourceId") or f"lookup-failed-{event['RequestId']}"
+    physical_id = event.get("PhysicalResourceId") or f"{failed_id}-failed-{event['RequestId']}"
     if request_type == "Delete":
         responder.send("SUCCESS", physical_id)
         return
@@ -119,24 +127,33 @@ def handler(event: dict[str, Any], context: Any) -> None:
     if remaining_ms:
         timer = threading.Timer(
             max(remaining_ms / 1000 - _TIMEOUT_MARGIN_SECONDS, 1.0),
-            lambda: responder.send(
-                "FAILED", physical_id, reason="certificate lookup timed out (ACM kept throttling?)"
-            ),
+            lambda: responder.send("FAILED", physical_id, reason=f"{what} timed out"),
         )
         timer.daemon = True
         timer.start()
     try:
-        filters = validate_lookup_arguments(**json.loads(properties["Filters"]))
-        match = find_certificate_with(filters, client=make_acm_client())
+        physical_id, data = work(properties)
     except Exception as exc:  # every failure must reach CloudFormation as its reason
-        logger.exception("certificate lookup failed")
-        responder.send("FAILED", physical_id, reason=f"certificate lookup failed: {exc}")
+        logger.exception("%s failed", what)
+        responder.send("FAILED", physical_id, reason=f"{what} failed: {exc}")
     else:
-        logger.info("found %s", match.arn)
-        responder.send("SUCCESS", match.arn, data=attributes(match))
+        responder.send("SUCCESS", physical_id, data=data)
     finally:
         if timer is not None:
             timer.cancel()
             # If the timer already fired, its PUT may still be in flight: Lambda freezes the
             # environment once the handler returns, and CloudFormation would then wait an hour.
             timer.join()
+
+
+def _look_up(properties: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    logger.info("filters=%s", properties.get("Filters"))
+    filters = validate_lookup_arguments(**json.loads(properties["Filters"]))
+    match = find_certificate_with(filters, client=make_acm_client())
+    logger.info("found %s", match.arn)
+    return match.arn, attributes(match)
+
+
+def handler(event: dict[str, Any], context: Any) -> None:
+    """Create/Update: look the certificate up (physical ID = its ARN). Delete: nothing to undo."""
+    serve(event, context, _look_up, what="certificate lookup", failed_id="lookup")

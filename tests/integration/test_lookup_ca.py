@@ -16,7 +16,7 @@ from cdk_pca.lookup import (
     find_certificate_authority,
 )
 from tests.lookup_certs import REGION, fake_aws_env
-from tests.moto_pca import activate_root_ca
+from tests.moto_pca import activate_root_ca, create_ca
 
 
 @pytest.fixture
@@ -29,22 +29,6 @@ def pca(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield boto3.client("acm-pca", region_name=REGION)
 
 
-def _create_ca(
-    pca: Any, common_name: str, *, tags: dict[str, str] | None = None, ca_type: str = "ROOT"
-) -> str:
-    request: dict[str, Any] = {
-        "CertificateAuthorityConfiguration": {
-            "KeyAlgorithm": "RSA_2048",
-            "SigningAlgorithm": "SHA256WITHRSA",
-            "Subject": {"CommonName": common_name},
-        },
-        "CertificateAuthorityType": ca_type,
-    }
-    if tags:
-        request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-    return str(pca.create_certificate_authority(**request)["CertificateAuthorityArn"])
-
-
 def _activate_root(pca: Any, arn: str) -> None:
     activate_root_ca(
         pca, arn, signing_algorithm="SHA256WITHRSA", validity={"Value": 365, "Type": "DAYS"}
@@ -52,9 +36,9 @@ def _activate_root(pca: Any, arn: str) -> None:
 
 
 def test_statuses_default_to_active(pca: Any) -> None:
-    active = _create_ca(pca, "Example Root CA")
+    active = create_ca(pca, "Example Root CA")
     _activate_root(pca, active)
-    _create_ca(pca, "Example Root CA")  # PENDING_CERTIFICATE
+    create_ca(pca, "Example Root CA")  # PENDING_CERTIFICATE
     match = find_certificate_authority(common_name="Example Root CA", client=pca)
     assert match.arn == active
     assert match.status == "ACTIVE"
@@ -66,7 +50,7 @@ def test_statuses_default_to_active(pca: Any) -> None:
 
 
 def test_pending_ca_is_found_when_asked_for_and_has_no_certificate(pca: Any) -> None:
-    pending = _create_ca(pca, "Pending CA")
+    pending = create_ca(pca, "Pending CA")
     match = find_certificate_authority(
         common_name="Pending CA", statuses=["PENDING_CERTIFICATE"], client=pca
     )
@@ -75,7 +59,7 @@ def test_pending_ca_is_found_when_asked_for_and_has_no_certificate(pca: Any) -> 
 
 def test_tags_must_all_match_and_extra_tags_are_fine(pca: Any) -> None:
     for tags in ({"env": "dev"}, {"env": "prod", "team": "pki"}):
-        _activate_root(pca, _create_ca(pca, "Root", tags=tags))
+        _activate_root(pca, create_ca(pca, "Root", tags=tags))
     match = find_certificate_authority(tags={"env": "prod"}, client=pca)
     assert match.common_name == "Root"
     with pytest.raises(NoMatchingCertificateError, match="tags env=prod, team=web"):
@@ -83,7 +67,7 @@ def test_tags_must_all_match_and_extra_tags_are_fine(pca: Any) -> None:
 
 
 def test_several_matches_raise_listing_their_arns(pca: Any) -> None:
-    arns = [_create_ca(pca, "Twin CA") for _ in range(2)]
+    arns = [create_ca(pca, "Twin CA") for _ in range(2)]
     for arn in arns:
         _activate_root(pca, arn)
     with pytest.raises(MultipleMatchingCertificatesError) as caught:
@@ -92,6 +76,6 @@ def test_several_matches_raise_listing_their_arns(pca: Any) -> None:
 
 
 def test_common_name_is_exact(pca: Any) -> None:
-    _activate_root(pca, _create_ca(pca, "Example Root CA"))
+    _activate_root(pca, create_ca(pca, "Example Root CA"))
     with pytest.raises(NoMatchingCertificateError, match="common name 'Example Root'"):
         find_certificate_authority(common_name="Example Root", client=pca)

@@ -1,0 +1,230 @@
+"""`cdk-pca plan` for organization scale: per environment its stack, resources and cost; per RAM
+share the certificate templates it allows, and warnings where a consumer would be refused.
+
+Plain data from the config (no aws_cdk: plan answers in well under a second).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cdk_pca.config.organization import (
+    CONSUMER_TEMPLATES,
+    DEFAULT_RAM_PERMISSION,
+    RAM_PERMISSIONS,
+    SUBORDINATE_RAM_PERMISSION,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cdk_pca.config import CertificateAuthorityConfig, PkiConfig
+
+# CloudFormation quotas per template: 500 resources, 200 outputs, 1 MB template body (S3).
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_RESOURCES = 500
+MAX_OUTPUTS = 200
+
+# Resources a stack has whatever its CAs (counted in the synthesized templates of this project):
+# CRL bucket, access-log bucket and their policies, CloudFront distribution, origin access control
+# and cache policy; the monitoring's topic, its policy and KMS key, and the dashboard.
+_CRL_RESOURCES = 7
+_MONITORING_RESOURCES = 4
+_SIGNING_PROVIDER_RESOURCES = 3  # role, function, log group of Custom::ParentSignature
+
+
+def organization_plan(config: PkiConfig) -> dict[str, Any]:
+    """The plan's `environments` (empty without them), `sharing` and `sharing_warnings`."""
+    shares = sharing_plan(config)
+    return {
+        "environments": environments_plan(config),
+        "sharing": shares,
+        "sharing_warnings": [warning for share in shares for warning in share["warnings"]],
+    }
+
+
+def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
+    rows = []
+    for environment in config.environments_in_deploy_order():
+        target = config.environments[environment]
+        cas = config.cas_in(environment)
+        parents = {
+            config.stack_name(str(parent.environment))
+            for ca in cas
+            if (parent := config.parent_of(ca)) is not None and parent.environment != environment
+        }
+        resources = estimate_resources(config, cas)
+        outputs = len(cas) + (1 if any(ca.crl.enabled for ca in cas) else 0)
+        rows.append(
+            {
+                "environment": environment,
+                "stack_name": config.stack_name(environment),
+                "account": target.account,
+                "region": target.region,
+                "certificate_authorities": [ca.name for ca in cas],
+                "depends_on": sorted(parents),
+                "resources": resources,
+                "outputs": outputs,
+                "within_limits": resources <= MAX_RESOURCES and outputs <= MAX_OUTPUTS,
+                "monthly_cost_usd": sum(ca.monthly_cost_usd for ca in cas),
+            }
+        )
+    return rows
+
+
+def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
+    """Resources of the stack holding `cas`: the fixed part, each CA with its certificate,
+    activation or signature, permission, shares, alarms and event rules."""
+    from cdk_pca.alarm_catalog import build_alarm_catalog, ca_alarm_settings_for_config
+
+    names = {ca.name for ca in cas}
+    count = _MONITORING_RESOURCES + len(config.notifications.emails)
+    count += _CRL_RESOURCES if any(ca.crl.enabled for ca in cas) else 0
+    if config.crl_bucket.encryption == "SSE_KMS" and any(ca.crl.enabled for ca in cas):
+        count += 1
+    catalog = build_alarm_catalog(
+        pki_name=config.name,
+        certificate_authorities=[
+            s for s in ca_alarm_settings_for_config(config) if s.name in names
+        ],
+        certificate_names=[],
+        days_to_expiry=int(config.alarms.days_to_expiry),
+    )
+    count += len(catalog.alarms) + len(catalog.event_rules)
+    signed_remotely: set[str] = set()
+    for ca in cas:  # issuing order: parents first
+        count += 1 + ca.acm_renewals
+        parent = config.parent_of(ca)
+        route = config.signing_route(ca) if config.environments else "local"
+        if route in ("account", "region") or (
+            parent is not None and parent.name in signed_remotely
+        ):
+            signed_remotely.add(ca.name)
+            count += 1  # Custom::ParentSignature
+        elif ca.is_root or parent is not None:
+            count += 2  # AWS::ACMPCA::Certificate and its activation
+        elif ca.certificate_pem is not None:
+            count += 1  # phase 2: the activation of the imported certificate
+        count += len(_shares_of(config, ca))
+    return count + (_SIGNING_PROVIDER_RESOURCES if signed_remotely else 0)
+
+
+def _shares_of(config: PkiConfig, ca: CertificateAuthorityConfig) -> dict[str, list[str]]:
+    """Permission -> principals of this CA's RAM shares, as PkiStack makes them."""
+    wanted: dict[str, list[str]] = {}
+    if ca.sharing is not None:
+        for permission in ca.sharing.permissions:
+            wanted[permission] = list(ca.sharing.principals)
+    for child in config.children_of(ca):
+        if config.environments and config.signing_route(child) == "account":
+            accounts = wanted.setdefault(SUBORDINATE_RAM_PERMISSION, [])
+            account = config.environments[str(child.environment)].account
+            if account not in accounts:
+                accounts.append(account)
+    return wanted
+
+
+def sharing_plan(config: PkiConfig) -> list[dict[str, Any]]:
+    """One row per CA with RAM shares: what the shares allow, and who would be refused."""
+    rows = []
+    for ca in config.cas_in_issuing_order():
+        shares = _shares_of(config, ca)
+        if not shares:
+            continue
+        templates = sorted(
+            {template for name in shares for template in RAM_PERMISSIONS[name].templates}
+        )
+        warnings = [
+            f"{ca.name}: {consumer} asks for {_short(template)}, which no share of this CA "
+            f"allows: it would meet AccessDenied ({_remedy(template)})"
+            for consumer, template in CONSUMER_TEMPLATES.items()
+            if template not in templates and _issues_end_entities(shares)
+        ]
+        if (
+            any(RAM_PERMISSIONS[name].revoke for name in shares)
+            and DEFAULT_RAM_PERMISSION not in shares
+        ):
+            warnings.append(
+                f"{ca.name}: revoking across accounts also needs {DEFAULT_RAM_PERMISSION}"
+            )
+        rows.append(
+            {
+                "ca": ca.name,
+                "shares": [
+                    {
+                        "permission": name,
+                        "principals": principals,
+                        "templates": list(RAM_PERMISSIONS[name].templates),
+                        "revoke": RAM_PERMISSIONS[name].revoke,
+                        "what": RAM_PERMISSIONS[name].summary,
+                    }
+                    for name, principals in shares.items()
+                ],
+                "templates_allowed": templates,
+                "allow_external_principals": bool(
+                    ca.sharing is not None and ca.sharing.allow_external_principals
+                ),
+                "warnings": warnings,
+            }
+        )
+    return rows
+
+
+def _short(template: str) -> str:
+    return template.split("template/", 1)[-1]
+
+
+def _remedy(template: str) -> str:
+    allowing = [p.name for p in RAM_PERMISSIONS.values() if template in p.templates]
+    if allowing:
+        return f"add {allowing[0]} to sharing.permissions"
+    return (
+        "no AWS-managed RAM permission for AWS Private CA allows it: have the consumer ask "
+        "for a template a share allows"
+    )
+
+
+def _issues_end_entities(shares: dict[str, list[str]]) -> bool:
+    """Consumer warnings concern shares meant for issuing leaf certificates, not the PathLen0
+    share a cross-account child CA gets."""
+    return any(name != SUBORDINATE_RAM_PERMISSION for name in shares)
+
+
+def render_organization(plan: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
+    if plan["environments"]:
+        table = Table(title="Stacks (one per environment, in deploy order)", title_justify="left")
+        for column in ("stack", "account / region", "CAs", "after", "resources", "USD / month"):
+            table.add_column(
+                column, justify="right" if column in ("resources", "USD / month") else "left"
+            )
+        for row in plan["environments"]:
+            resources = f"{row['resources']} / {MAX_RESOURCES}"
+            if not row["within_limits"]:
+                resources = f"[bold red]{resources}[/bold red]"
+            table.add_row(
+                row["stack_name"],
+                f"{row['account']} / {row['region']}",
+                ", ".join(row["certificate_authorities"]),
+                ", ".join(row["depends_on"]) or "-",
+                resources,
+                f"{row['monthly_cost_usd']:,}",
+            )
+        console.print(table)
+    if plan["sharing"]:
+        table = Table(title="AWS RAM shares", title_justify="left")
+        for column in ("CA", "permission", "principals", "templates it allows"):
+            table.add_column(column)
+        for row in plan["sharing"]:
+            for share in row["shares"]:
+                allowed = ", ".join(_short(t) for t in share["templates"])
+                table.add_row(
+                    row["ca"],
+                    share["permission"],
+                    ", ".join(share["principals"]),
+                    allowed or ("RevokeCertificate" if share["revoke"] else "-"),
+                )
+        console.print(table)
+    for warning in plan["sharing_warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")

@@ -1,0 +1,87 @@
+"""`cdk-pca plan` for a config with environments and shares: stacks, counts, templates, warnings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cdk_pca.cli import main
+
+EXAMPLE = "examples/organization.yaml"
+
+
+def _plan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["plan", "--config", EXAMPLE, *args])
+    return code, capsys.readouterr().out
+
+
+def test_plan_lists_each_environments_stack_resources_and_cost(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = _plan(capsys, "--json")
+    assert code == 0
+    rows = {row["stack_name"]: row for row in json.loads(out)["environments"]}
+    assert list(rows) == ["org-pki-security", "org-pki-security-eu", "org-pki-workloads"]
+    assert rows["org-pki-security"]["monthly_cost_usd"] == 800
+    assert rows["org-pki-workloads"]["depends_on"] == ["org-pki-security"]
+    assert all(row["within_limits"] and row["resources"] > 20 for row in rows.values())
+
+
+def test_plan_shows_the_templates_each_share_allows(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _plan(capsys, "--json")
+    sharing = {row["ca"]: row for row in json.loads(out)["sharing"]}
+    assert sharing["root"]["templates_allowed"] == [
+        "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1"
+    ]
+    assert sharing["root"]["shares"][0]["principals"] == ["222222222222"]
+    assert sharing["issuing-us"]["templates_allowed"] == [
+        "arn:aws:acm-pca:::template/BlankEndEntityCertificate_APICSRPassthrough/V1",
+        "arn:aws:acm-pca:::template/EndEntityCertificate/V1",
+    ]
+
+
+def test_plan_warns_where_a_consumer_would_meet_access_denied(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out = _plan(capsys, "--json")
+    warnings = json.loads(out)["sharing_warnings"]
+    assert any("EndEntityServerAuthCertificate/V1" in w and "AccessDenied" in w for w in warnings)
+    # The PathLen0 share of the root is for a child CA, not for consumers of leaf certificates.
+    assert not any(w.startswith("root:") for w in warnings)
+
+
+def test_plan_text_names_stacks_and_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _plan(capsys)
+    assert code == 0
+    assert "org-pki-security-eu" in out and "AWS RAM shares" in out
+    assert "warning:" in out and "/ 500" in out
+
+
+def test_a_default_permission_share_warns_about_csr_passthrough_consumers(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path,
+) -> None:
+    config = tmp_path / "pki.yaml"
+    config.write_text(
+        Path("pki.yaml")
+        .read_text()
+        .replace(
+            "    acm_renewals: true",
+            '    acm_renewals: true\n    sharing: {principals: ["333333333333"]}',
+            1,
+        )
+    )
+    assert main(["plan", "--config", str(config), "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["sharing_warnings"]
+    assert any("BlankEndEntityCertificate_APICSRPassthrough/V1" in w for w in warnings)
+
+
+def test_doctor_refuses_a_config_with_environments_naming_its_stacks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["doctor", "--config", EXAMPLE]) == 2
+    err = capsys.readouterr().err
+    assert "org-pki-security-eu" in err and "--ca-arn" in err
+    assert len(err.strip().splitlines()) == 1

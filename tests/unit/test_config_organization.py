@@ -1,0 +1,221 @@
+"""Config rules of organization scale: environments, signing across accounts and regions, sharing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from cdk_pca.config import ConfigError, PkiConfig, parse_config
+from cdk_pca.config.organization import RAM_PERMISSIONS, pca_regions, principal_kind
+
+OU = "arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefgh34"
+ORGANIZATION = "arn:aws:organizations::111111111111:organization/o-abcdefghij"
+
+
+def _ca(name: str, environment: str | None, parent: str | None = None, **extra: Any) -> dict:
+    ca: dict[str, Any] = {
+        "name": name,
+        "type": "SUBORDINATE" if parent else "ROOT",
+        "subject": {"common_name": f"{name} CA"},
+        "key_algorithm": "EC_prime256v1",
+        "validity_days": 3650 if parent is None else 1000,
+        **extra,
+    }
+    if parent:
+        ca["parent"] = parent
+    if environment:
+        ca["environment"] = environment
+    return ca
+
+
+def org(*cas: dict, **environments: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "name": "org",
+        "environments": {
+            name: {"account": account, "region": region}
+            for name, (account, region) in (
+                environments
+                or {
+                    "security": ("111111111111", "us-east-1"),
+                    "work": ("222222222222", "us-east-1"),
+                }
+            ).items()
+        },
+        "certificate_authorities": list(cas),
+    }
+
+
+def load(data: dict[str, Any]) -> PkiConfig:
+    return parse_config(yaml.safe_dump(data))
+
+
+def problems(data: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(ConfigError) as raised:
+        load(data)
+    return {problem.path: problem.message for problem in raised.value.problems}
+
+
+def test_environments_make_one_stack_name_each_in_deploy_order() -> None:
+    config = load(org(_ca("work-ca", "work", "root"), _ca("root", "security")))
+    assert config.environments_in_deploy_order() == ("security", "work")
+    assert config.stack_name("work") == "org-work"
+    assert config.stack_name() == "org"
+    assert config.signing_route(config.ca_by_name("work-ca")) == "account"
+
+
+def test_every_ca_needs_a_known_environment() -> None:
+    found = problems(org(_ca("root", None), _ca("leaf", "nowhere", "root")))
+    assert (
+        "is required when environments are given" in found["certificate_authorities[0].environment"]
+    )
+    assert "'nowhere' is not an environment" in found["certificate_authorities[1].environment"]
+
+
+def test_an_environment_no_ca_uses_is_an_error() -> None:
+    found = problems(org(_ca("root", "security")))
+    assert "no CA uses environment 'work'" in found["environments.work"]
+
+
+def test_environment_without_environments_is_an_error() -> None:
+    data = org(_ca("root", "security"))
+    del data["environments"]
+    assert "no environments section" in problems(data)["certificate_authorities[0].environment"]
+
+
+def test_account_must_be_twelve_digits_and_region_served_by_pca() -> None:
+    data = org(_ca("root", "security"), _ca("leaf", "work", "root"))
+    data["environments"]["work"] = {"account": "2222", "region": "us-east-9"}
+    found = problems(data)
+    assert "expected exactly 12 digits" in found["environments.work.account"]
+    assert "not a region AWS Private CA serves" in found["environments.work.region"]
+
+
+def test_pca_regions_come_from_botocore_endpoint_data() -> None:
+    regions = pca_regions()
+    assert {"us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"} <= regions
+    assert not any(region.startswith("fips-") for region in regions)
+
+
+def test_top_level_account_and_region_conflict_with_environments() -> None:
+    data = org(_ca("root", "security"), _ca("leaf", "work", "root"))
+    data.update(account="111111111111", region="us-east-1")
+    found = problems(data)
+    assert "cannot be combined with environments" in found["account"]
+    assert "cannot be combined with environments" in found["region"]
+
+
+def test_a_ca_signed_across_accounts_can_have_no_cas_below_it() -> None:
+    found = problems(
+        org(
+            _ca("root", "security"),
+            _ca("mid", "work", "root"),
+            _ca("leaf", "work", "mid", validity_days=500),
+        )
+    )
+    message = found["certificate_authorities[1].environment"]
+    assert "SubordinateCACertificate_PathLen0/V1" in message and "it has leaf" in message
+
+
+def test_across_accounts_and_regions_at_once_names_the_two_phase_route() -> None:
+    found = problems(
+        org(
+            _ca("root", "security"),
+            _ca("leaf", "eu", "root"),
+            security=("111111111111", "us-east-1"),
+            eu=("222222222222", "eu-west-1"),
+        )
+    )
+    assert "external_parent: true" in found["certificate_authorities[1].environment"]
+
+
+def test_across_regions_in_one_account_may_have_cas_below() -> None:
+    config = load(
+        org(
+            _ca("root", "us"),
+            _ca("mid", "eu", "root"),
+            _ca("leaf", "eu", "mid", validity_days=500),
+            us=("111111111111", "us-east-1"),
+            eu=("111111111111", "eu-west-1"),
+        )
+    )
+    assert config.signing_route(config.ca_by_name("mid")) == "region"
+    assert config.signing_route(config.ca_by_name("leaf")) == "local"
+
+
+def test_lookups_are_refused_with_environments() -> None:
+    data = org(_ca("root", "security"), _ca("leaf", "work", "root"))
+    data["lookups"] = [{"name": "web", "domain": "www.example.com"}]
+    assert "not supported with environments" in problems(data)["lookups"]
+
+
+@pytest.mark.parametrize(
+    ("principal", "kind"),
+    [("333333333333", "account"), (OU, "organizational-unit"), (ORGANIZATION, "organization")],
+)
+def test_share_principals_accounts_ous_and_organizations(principal: str, kind: str) -> None:
+    assert principal_kind(principal) == kind
+    load(
+        org(_ca("root", "security", sharing={"principals": [principal]}), _ca("l", "work", "root"))
+    )
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        "33333333333",
+        "arn:aws:iam::333333333333:root",
+        "ou-ab12-cdefgh34",
+        "o-abcdefghij",
+        333333333333,
+    ],
+)
+def test_other_share_principals_are_refused(principal: Any) -> None:
+    found = problems(org(_ca("root", "security", sharing={"principals": [principal]})))
+    assert "certificate_authorities[0].sharing.principals[0]" in found
+
+
+def test_share_permissions_are_the_pca_managed_names() -> None:
+    found = problems(
+        org(
+            _ca(
+                "root",
+                "security",
+                sharing={"principals": [OU, OU], "permissions": ["AWSRAMPermissionNope"]},
+            )
+        )
+    )
+    assert "is listed twice" in found["certificate_authorities[0].sharing.principals[1]"]
+    assert (
+        "AWSRAMDefaultPermissionCertificateAuthority"
+        in (found["certificate_authorities[0].sharing.permissions[0]"])
+    )
+    assert set(RAM_PERMISSIONS) == {
+        "AWSRAMDefaultPermissionCertificateAuthority",
+        "AWSRAMBlankEndEntityCertificateAPICSRPassthroughIssuanceCertificateAuthority",
+        "AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority",
+        "AWSRAMRevokeCertificateCertificateAuthority",
+    }
+
+
+def test_revoke_permission_needs_the_default_one_beside_it() -> None:
+    sharing = {"principals": [OU], "permissions": ["AWSRAMRevokeCertificateCertificateAuthority"]}
+    found = problems(org(_ca("root", "security", sharing=sharing), _ca("l", "work", "root")))
+    assert "works only together with" in found["certificate_authorities[0].sharing.permissions"]
+
+
+def test_sharing_defaults_to_the_default_permission_inside_the_organization() -> None:
+    config = load(
+        org(_ca("root", "security", sharing={"principals": [OU]}), _ca("l", "work", "root"))
+    )
+    sharing = config.ca_by_name("root").sharing
+    assert sharing is not None
+    assert sharing.permissions == ("AWSRAMDefaultPermissionCertificateAuthority",)
+    assert sharing.allow_external_principals is False
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    data = org(_ca("root", None), _ca("leaf", "work", "root", sharing={"principals": ["x"]}))
+    data["environments"]["spare"] = {"account": "1", "region": "mars-1"}
+    assert len(problems(data)) >= 5

@@ -1,0 +1,70 @@
+"""A 3-environment, 60-CA config stays inside CloudFormation's per-template quotas in every stack,
+and `plan`'s per-stack resource count is the synthesized one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from bench.org_config import scale_config
+from cdk_pca.cli.plan_organization import MAX_OUTPUTS, MAX_RESOURCES, environments_plan
+from cdk_pca.config import load_config, parse_config
+from cdk_pca.organization_stacks import build_pki_stacks
+from tests.cdk_support import new_app
+from tests.stack_support import CONFIGS, synthesize
+
+# CloudFormation quotas: 500 resources, 200 outputs per template; 1 MB for a template body
+# uploaded through S3 (as the CDK CLI does).
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def scale() -> tuple[Any, dict[str, dict[str, Any]]]:
+    config = parse_config(yaml.safe_dump(scale_config(60)))
+    app = new_app()
+    stacks = build_pki_stacks(app, config)
+    assembly = app.synth()
+    templates = {name: assembly.get_stack_by_name(name).template for name in stacks}
+    return config, templates
+
+
+def test_sixty_cas_in_three_environments_fit_every_stack(
+    scale: tuple[Any, dict[str, dict[str, Any]]],
+) -> None:
+    _, templates = scale
+    assert sorted(templates) == [
+        "scale-pki-security",
+        "scale-pki-security-eu",
+        "scale-pki-workloads",
+    ]
+    for name, template in templates.items():
+        assert len(template["Resources"]) <= MAX_RESOURCES, name
+        assert len(template.get("Outputs", {})) <= MAX_OUTPUTS, name
+        assert len(json.dumps(template).encode()) <= MAX_TEMPLATE_BYTES, name
+    cas = sum(
+        r["Type"] == "AWS::ACMPCA::CertificateAuthority"
+        for t in templates.values()
+        for r in t["Resources"].values()
+    )
+    assert cas == 60
+
+
+def test_plan_counts_the_resources_each_stack_synthesizes(
+    scale: tuple[Any, dict[str, dict[str, Any]]],
+) -> None:
+    config, templates = scale
+    for row in environments_plan(config):
+        assert row["resources"] == len(templates[row["stack_name"]]["Resources"]), row
+        assert row["outputs"] == len(templates[row["stack_name"]]["Outputs"]), row
+
+
+@pytest.mark.parametrize("case", [c for c in CONFIGS if c.startswith("examples/organization")])
+def test_plan_counts_the_resources_of_the_example(case: str) -> None:
+    file, _, stack_name = case.partition(":")
+    config = load_config(file)
+    (row,) = [r for r in environments_plan(config) if r["stack_name"] == stack_name]
+    assert row["resources"] == len(synthesize(case).template["Resources"])

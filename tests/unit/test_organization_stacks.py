@@ -1,0 +1,277 @@
+"""One PkiStack per environment: names, accounts and regions, deploy order, RAM shares and the
+signing of CAs whose parent lives in another account or region (examples/organization.yaml)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+import yaml
+from aws_cdk.assertions import Match, Template
+
+from cdk_pca.config import parse_config
+from cdk_pca.organization_stacks import build_pki_stacks
+from tests.cdk_support import new_app
+from tests.stack_support import synthesize
+
+EXAMPLE = "examples/organization.yaml"
+SECURITY, SECURITY_EU, WORKLOADS = (
+    f"{EXAMPLE}:org-pki-security",
+    f"{EXAMPLE}:org-pki-security-eu",
+    f"{EXAMPLE}:org-pki-workloads",
+)
+PATH_LEN0 = "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1"
+
+
+def template(case: str) -> Template:
+    return Template.from_json(synthesize(case).template)
+
+
+def _permission(name: str) -> Any:
+    # The partition is a literal once the stack's region is known (feature flags of cdk.json).
+    return Match.string_like_regexp(f"^arn:aws:ram::aws:permission/{name}$")
+
+
+def test_each_environment_is_a_stack_with_its_account_and_region() -> None:
+    stacks = {case: synthesize(case).stack for case in (SECURITY, SECURITY_EU, WORKLOADS)}
+    assert {(s.stack_name, s.account, s.region) for s in stacks.values()} == {
+        ("org-pki-security", "111111111111", "us-east-1"),
+        ("org-pki-security-eu", "111111111111", "eu-west-1"),
+        ("org-pki-workloads", "222222222222", "us-east-1"),
+    }
+    assert sorted(stacks[SECURITY].certificate_authorities) == ["issuing-us", "root"]
+    assert sorted(stacks[WORKLOADS].certificate_authorities) == ["workloads"]
+
+
+def test_stacks_signed_by_the_root_deploy_after_its_stack() -> None:
+    security = synthesize(SECURITY).stack
+    for case in (SECURITY_EU, WORKLOADS):
+        assert security in synthesize(case).stack.dependencies
+    assert synthesize(SECURITY).stack.dependencies == []
+
+
+@pytest.mark.parametrize("case", [SECURITY, SECURITY_EU, WORKLOADS])
+def test_every_stack_has_its_own_crl_bucket_distribution_and_monitoring(case: str) -> None:
+    found = template(case)
+    found.resource_count_is("AWS::CloudFront::Distribution", 1)
+    found.resource_count_is("AWS::SNS::Topic", 1)
+    assert found.find_resources("AWS::S3::BucketPolicy")
+    assert found.find_resources("AWS::CloudWatch::Alarm")
+
+
+def test_cas_carry_the_tags_other_stacks_find_them_by() -> None:
+    template(SECURITY).has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {"Tags": Match.array_with([{"Key": "pki-ca", "Value": "root"}])},
+    )
+
+
+def test_root_is_shared_with_the_workloads_account_for_pathlen0_only() -> None:
+    template(SECURITY).has_resource_properties(
+        "AWS::RAM::ResourceShare",
+        {
+            "Principals": ["222222222222"],
+            "PermissionArns": [
+                _permission("AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority")
+            ],
+            "ResourceArns": [{"Ref": Match.string_like_regexp("^RootCaActivation")}],
+            "AllowExternalPrincipals": False,
+        },
+    )
+
+
+def test_sharing_makes_one_share_per_permission_with_the_ou() -> None:
+    shares = template(SECURITY).find_resources(
+        "AWS::RAM::ResourceShare",
+        {"Properties": {"Principals": [Match.string_like_regexp(":ou/o-")]}},
+    )
+    assert sorted(s["Properties"]["PermissionArns"][0] for s in shares.values()) == [
+        f"arn:aws:ram::aws:permission/{name}"
+        for name in (
+            "AWSRAMBlankEndEntityCertificateAPICSRPassthroughIssuanceCertificateAuthority",
+            "AWSRAMDefaultPermissionCertificateAuthority",
+        )
+    ]
+    assert all(s["Properties"]["AllowExternalPrincipals"] is False for s in shares.values())
+
+
+def test_cross_account_child_is_signed_by_the_shared_root_found_by_tags() -> None:
+    found = template(WORKLOADS)
+    found.has_resource_properties(
+        "Custom::ParentSignature",
+        {
+            "ParentAccount": "111111111111",
+            "ParentRegion": "us-east-1",
+            "ParentOwner": "OTHER_ACCOUNTS",
+            "ParentTags": json.dumps({"pki": "org-pki", "pki-ca": "root"}, sort_keys=True),
+            "TemplateArn": PATH_LEN0,
+            # The RSA root signs: the signature is of its key family.
+            "SigningAlgorithm": "SHA512WITHRSA",
+            "ValidityDays": 1825,
+        },
+    )
+    # Activated by the custom resource: no CloudFormation certificate or activation of it here.
+    found.resource_count_is("AWS::ACMPCA::Certificate", 0)
+    found.resource_count_is("AWS::ACMPCA::CertificateAuthorityActivation", 0)
+
+
+def test_cross_region_child_is_signed_in_the_parents_region_of_its_own_account() -> None:
+    template(SECURITY_EU).has_resource_properties(
+        "Custom::ParentSignature",
+        {"ParentAccount": "111111111111", "ParentRegion": "us-east-1", "ParentOwner": "SELF"},
+    )
+
+
+def test_what_uses_a_remotely_signed_ca_waits_for_its_signature() -> None:
+    permission = template(WORKLOADS).find_resources("AWS::ACMPCA::Permission")
+    (resource,) = permission.values()
+    arn = resource["Properties"]["CertificateAuthorityArn"]
+    assert arn["Fn::GetAtt"][1] == "CertificateAuthorityArn"
+    assert arn["Fn::GetAtt"][0].startswith("WorkloadsCaParentSignature")
+
+
+def test_signing_function_may_sign_only_with_the_parents_account_and_region() -> None:
+    roles = template(WORKLOADS).find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"Description": Match.string_like_regexp("ParentSignature")}},
+    )
+    (role,) = roles.values()
+    statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    parent = [s for s in statements if "acm-pca:ListTags" in s["Action"]]
+    assert parent[0]["Resource"] == "arn:aws:acm-pca:us-east-1:111111111111:certificate-authority/*"
+
+
+def _three_levels_across_regions() -> dict[str, Any]:
+    def ca(name: str, env: str, parent: str | None, days: int) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "name": name,
+            "environment": env,
+            "type": "SUBORDINATE" if parent else "ROOT",
+            "subject": {"common_name": f"{name} CA"},
+            "key_algorithm": "EC_prime256v1",
+            "validity_days": days,
+        }
+        if parent:
+            entry["parent"] = parent
+        return entry
+
+    return {
+        "name": "geo",
+        "environments": {
+            "us": {"account": "111111111111", "region": "us-east-1"},
+            "eu": {"account": "111111111111", "region": "eu-west-1"},
+        },
+        "certificate_authorities": [
+            ca("root", "us", None, 3650),
+            ca("mid", "eu", "root", 2000),
+            ca("leaf", "eu", "mid", 1000),
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def geo() -> dict[str, Template]:
+    app = new_app()
+    config = parse_config(yaml.safe_dump(_three_levels_across_regions()))
+    stacks = build_pki_stacks(app, config)
+    return {name: Template.from_stack(stack) for name, stack in stacks.items()}
+
+
+def test_path_length_counts_the_cas_below_in_other_stacks(geo: dict[str, Template]) -> None:
+    geo["geo-eu"].has_resource_properties(
+        "Custom::ParentSignature",
+        {
+            "ParentRegion": "us-east-1",
+            "TemplateArn": "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen1/V1",
+        },
+    )
+
+
+def test_a_child_of_a_remotely_signed_ca_is_signed_through_the_same_resource(
+    geo: dict[str, Template],
+) -> None:
+    # The parent has no CloudFormation activation whose chain the child could be activated with.
+    geo["geo-eu"].has_resource_properties(
+        "Custom::ParentSignature",
+        {
+            "ParentArn": {
+                "Fn::GetAtt": [
+                    Match.string_like_regexp("^MidCaParentSignature"),
+                    "CertificateAuthorityArn",
+                ]
+            },
+            "ParentRegion": "eu-west-1",
+            "TemplateArn": PATH_LEN0,
+        },
+    )
+    geo["geo-eu"].resource_count_is("Custom::ParentSignature", 2)
+    geo["geo-eu"].resource_count_is("AWS::Lambda::Function", 1)
+
+
+def test_a_config_without_environments_keeps_its_one_stack() -> None:
+    data = _three_levels_across_regions()
+    del data["environments"]
+    for ca in data["certificate_authorities"]:
+        del ca["environment"]
+    stacks = build_pki_stacks(
+        new_app(), parse_config(yaml.safe_dump(data)), env=cdk.Environment(region="us-east-1")
+    )
+    assert list(stacks) == ["geo"]
+    found = Template.from_stack(stacks["geo"])
+    found.resource_count_is("Custom::ParentSignature", 0)
+    found.resource_count_is("AWS::RAM::ResourceShare", 0)
+    assert "pki-ca" not in json.dumps(found.to_json())
+
+
+def _two_environments_one_account_and_region() -> dict[str, Any]:
+    data = _three_levels_across_regions()
+    data["environments"]["eu"] = dict(data["environments"]["us"])
+    data["certificate_authorities"] = data["certificate_authorities"][:2]
+    return data
+
+
+def test_a_parent_in_another_stack_of_the_same_account_and_region_is_referenced() -> None:
+    stacks = build_pki_stacks(
+        new_app(), parse_config(yaml.safe_dump(_two_environments_one_account_and_region()))
+    )
+    found = Template.from_stack(stacks["geo-eu"])
+    # CloudFormation reaches the parent itself here: the usual certificate and activation.
+    found.resource_count_is("Custom::ParentSignature", 0)
+    found.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {"TemplateArn": PATH_LEN0, "CertificateAuthorityArn": Match.object_like({})},
+    )
+    assert stacks["geo-us"] in stacks["geo-eu"].dependencies
+
+
+def test_sharing_works_in_a_config_without_environments() -> None:
+    data = _three_levels_across_regions()
+    del data["environments"]
+    for ca in data["certificate_authorities"]:
+        del ca["environment"]
+    data["certificate_authorities"][2]["sharing"] = {
+        "principals": ["333333333333"],
+        "permissions": [
+            "AWSRAMDefaultPermissionCertificateAuthority",
+            "AWSRAMRevokeCertificateCertificateAuthority",
+        ],
+        "allow_external_principals": True,
+    }
+    stacks = build_pki_stacks(
+        new_app(), parse_config(yaml.safe_dump(data)), env=cdk.Environment(region="us-east-1")
+    )
+    found = Template.from_stack(stacks["geo"])
+    found.resource_count_is("AWS::RAM::ResourceShare", 2)
+    found.has_resource_properties(
+        "AWS::RAM::ResourceShare",
+        {
+            "Principals": ["333333333333"],
+            "AllowExternalPrincipals": True,
+            "PermissionArns": [
+                Match.string_like_regexp("AWSRAMRevokeCertificateCertificateAuthority")
+            ],
+            "ResourceArns": [{"Ref": Match.string_like_regexp("^LeafCaActivation")}],
+        },
+    )
