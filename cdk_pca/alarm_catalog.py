@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from cdk_pca import rules
 from cdk_pca.pca_metrics import (
     CRL_GENERATED,
     DAYS_TO_EXPIRY,
@@ -18,7 +19,6 @@ from cdk_pca.pca_metrics import (
     MISCONFIGURED_CRL_BUCKET,
     MetricDefinition,
 )
-from cdk_pca.vocabulary import DAYS_TO_EXPIRY_RANGE
 
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
@@ -31,10 +31,6 @@ MAX_ALARM_DESCRIPTION_LENGTH: Final = 1024
 # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
 MAX_RULE_NAME_LENGTH: Final = 64
 
-# CrlConfiguration.ExpirationInDays accepts 1..5000.
-# https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlConfiguration.html
-CRL_EXPIRATION_DAYS_RANGE: Final = (1, 5000)
-ISSUANCE_PERIOD_MINUTES_RANGE: Final = (1, 24 * 60)
 
 DEFAULT_DAYS_TO_EXPIRY: Final = 30
 # The CRL-not-generated alarm rests on Private CA's refresh schedule, which the current guide
@@ -52,7 +48,6 @@ MissingData = Literal["breaching", "notBreaching"]
 
 _PKI_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _SUBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AlarmCatalogError(ValueError):
@@ -207,7 +202,7 @@ def validate_monitoring_settings(
             f"pki_name: {pki_name!r} is not allowed; expected a letter, then letters, digits "
             "or '-', at most 64 characters"
         )
-    _check_range(problems, "days_to_expiry", days_to_expiry, DAYS_TO_EXPIRY_RANGE)
+    _check_range(problems, "days_to_expiry", days_to_expiry, rules.DAYS_TO_EXPIRY_RANGE)
     _check_names(problems, "certificate_authorities", [ca.name for ca in certificate_authorities])
     _check_names(problems, "certificates", list(certificate_names))
     for ca in certificate_authorities:
@@ -216,19 +211,19 @@ def validate_monitoring_settings(
             problems,
             f"{where}.crl_expiration_days",
             ca.crl_expiration_days,
-            CRL_EXPIRATION_DAYS_RANGE,
+            rules.CRL_EXPIRATION_DAYS_RANGE,
         )
         _check_range(
             problems,
             f"{where}.issuance_failure_threshold",
             ca.issuance_failure_threshold,
-            (1, 1_000_000),
+            rules.ISSUANCE_FAILURE_THRESHOLD_RANGE,
         )
         _check_range(
             problems,
             f"{where}.issuance_failure_period_minutes",
             ca.issuance_failure_period_minutes,
-            ISSUANCE_PERIOD_MINUTES_RANGE,
+            rules.ISSUANCE_FAILURE_PERIOD_MINUTES_RANGE,
         )
         if ca.crl_generation_window_hours is not None:
             _check_range(
@@ -239,10 +234,9 @@ def validate_monitoring_settings(
             )
     for index, email in enumerate(emails):
         # "${Token[...]}" placeholders are only known at deploy time.
-        if "${Token[" not in email and not _EMAIL.match(email):
-            problems.append(
-                f"emails[{index}]: {email!r} is not an e-mail address; expected name@domain"
-            )
+        problem = None if "${Token[" in email else rules.email_problem(email)
+        if problem:
+            problems.append(f"emails[{index}]: {problem}")
     return problems
 
 
@@ -426,9 +420,9 @@ def _certificate_expiration_rule(pki_name: str, days_to_expiry: int) -> EventRul
 
 
 def _check_range(problems: list[str], field: str, value: int, bounds: tuple[int, int]) -> None:
-    low, high = bounds
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems.append(f"{field}: {value!r} is not allowed; expected a whole number {low}..{high}")
+    problem = rules.whole_number_problem(value, bounds)
+    if problem:
+        problems.append(f"{field}: {problem}")
 
 
 def _check_names(problems: list[str], field: str, names: list[str]) -> None:

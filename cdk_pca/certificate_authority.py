@@ -6,7 +6,6 @@ in two phases. Its ARN carries the dependency on the activation, so nothing issu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,22 +26,14 @@ from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk.interfaces import aws_acmpca as acmpca_refs
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from cdk_pca import vocabulary
+from cdk_pca import rules, vocabulary
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
 from cdk_pca.pca_metrics import PCA_NAMESPACE, PRIVATE_CA_ARN_DIMENSION, PcaMetricFactory
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
-
-# A DNS host name: labels of letters, digits and hyphens; no scheme, port or path. PCA takes the
-# CNAME verbatim into the CDP/AIA URL as http://<cname>/..., so anything else breaks every client.
-_HOST_NAME = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
-)
-_CUSTOM_PATH = re.compile(vocabulary.CRL_CUSTOM_PATH_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -169,8 +160,9 @@ class PrivateCertificateAuthority(Resource):
         self.external_parent = external_parent
         self._children: list[PrivateCertificateAuthority] = []
 
+        self.acm_renewals = acm_renewals
+        self.key_storage_security_standard = key_storage_security_standard
         problems = self._check_props(
-            key_storage_security_standard=key_storage_security_standard,
             external_certificate=external_certificate,
             external_chain=external_chain,
             tags=tags or {},
@@ -180,7 +172,10 @@ class PrivateCertificateAuthority(Resource):
                 f"{self.node.path}: invalid certificate authority:\n  " + "\n  ".join(problems)
             )
         if parent is not None:
-            parent._adopt(self)
+            parent._children.append(self)
+        else:
+            # The hierarchy rules run once per tree, at synth, when every child has been added.
+            self.node.add_validation(_HierarchyValidation(self))
 
         self._resource = acmpca.CfnCertificateAuthority(
             self,
@@ -384,124 +379,139 @@ class PrivateCertificateAuthority(Resource):
     def _check_props(
         self,
         *,
-        key_storage_security_standard: str | None,
         external_certificate: str | None,
         external_chain: str | None,
         tags: Mapping[str, str],
     ) -> list[str]:
-        """Every problem with the arguments, each naming the argument, its value and what is allowed."""
-        problems: list[str] = []
+        """Every problem with the arguments (cdk_pca.rules, as the config checks them), each as
+        `argument: message`. Values only known at deploy time (tokens) are not checked."""
+        problems: list[rules.Problem] = []
 
-        def allowed(name: str, value: object, options: tuple[str, ...]) -> None:
-            if isinstance(value, str) and Token.is_unresolved(value):
-                return
-            if value not in options:
-                problems.append(
-                    f"{name}: {value!r} is not allowed; expected one of {', '.join(options)}"
-                )
+        def check(name: str, value: Any, problem: Any) -> None:
+            if value is not None and not _unresolved(value):
+                message = problem(value)
+                if message:
+                    problems.append(rules.Problem(tuple(name.split(".")), message))
 
-        allowed("ca_type", self.ca_type, vocabulary.CA_TYPES)
-        allowed("key_algorithm", self.key_algorithm, vocabulary.KEY_ALGORITHMS)
+        def allowed(name: str, options: tuple[str, ...]) -> Any:
+            return lambda value: (
+                None
+                if value in options
+                else f"{value!r} is not allowed; expected one of {', '.join(options)}"
+            )
+
+        check("ca_type", self.ca_type, allowed("ca_type", vocabulary.CA_TYPES))
+        check("key_algorithm", self.key_algorithm, allowed("", vocabulary.KEY_ALGORITHMS))
         if self.key_algorithm in vocabulary.KEY_ALGORITHMS:
-            allowed(
+            check(
                 "signing_algorithm",
                 self.signing_algorithm,
-                vocabulary.signing_algorithms_for(self.key_algorithm),
+                allowed("", vocabulary.signing_algorithms_for(self.key_algorithm)),
             )
-        allowed("usage_mode", self.usage_mode, vocabulary.USAGE_MODES)
-        if key_storage_security_standard is not None:
-            allowed(
-                "key_storage_security_standard",
-                key_storage_security_standard,
-                vocabulary.KEY_STORAGE_SECURITY_STANDARDS,
-            )
+        check("usage_mode", self.usage_mode, allowed("", vocabulary.USAGE_MODES))
+        check(
+            "key_storage_security_standard",
+            self.key_storage_security_standard,
+            allowed("", vocabulary.KEY_STORAGE_SECURITY_STANDARDS),
+        )
         subject = self.subject
-        if not subject.common_name or len(subject.common_name) > 64:
-            problems.append(
-                f"subject.common_name: {subject.common_name!r} must be 1 to 64 characters"
-            )
-        if subject.country is not None and not re.fullmatch(r"[A-Za-z]{2}", subject.country):
-            problems.append(
-                f"subject.country: {subject.country!r} must be a two-letter ISO 3166 code"
-            )
-        if not isinstance(self.validity_days, int) or self.validity_days < 1:
-            problems.append(f"validity_days: {self.validity_days!r} must be a whole number >= 1")
-
+        for attribute in rules.SUBJECT_MAX_LENGTHS:
+            value = getattr(subject, attribute)
+            if attribute == "common_name" and value is None:
+                value = ""
+            check(f"subject.{attribute}", value, _subject_problem(attribute))
+        check("subject.country", subject.country, rules.country_problem)
+        check(
+            "validity_days",
+            self.validity_days,
+            lambda days: rules.whole_number_problem(days, rules.VALIDITY_DAYS_RANGE),
+        )
         if self.ca_type == "ROOT" and (self.parent is not None or self.external_parent):
-            problems.append("parent: a ROOT CA signs itself; it takes no parent or external_parent")
+            problems.append(
+                rules.Problem(
+                    ("parent",), "a ROOT CA signs itself; it takes no parent or external_parent"
+                )
+            )
         if self.ca_type == "SUBORDINATE" and (self.parent is None) == (not self.external_parent):
             problems.append(
-                "parent: a SUBORDINATE CA needs exactly one of parent (a CA in this app) or "
-                "external_parent=True"
+                rules.Problem(
+                    ("parent",),
+                    "a SUBORDINATE CA needs exactly one of parent (a CA in this app) or "
+                    "external_parent=True",
+                )
             )
         if (external_certificate is None) != (external_chain is None):
             problems.append(
-                "external_certificate/external_chain: give both (phase 2) or neither (phase 1)"
+                rules.Problem(
+                    ("external_certificate/external_chain",),
+                    "give both (phase 2) or neither (phase 1)",
+                )
             )
         if external_certificate is not None and not self.external_parent:
-            problems.append("external_certificate: only for a CA with external_parent=True")
-        parent = self.parent
-        if parent is not None:
-            if parent.usage_mode == "SHORT_LIVED_CERTIFICATE":
-                problems.append(
-                    f"parent: {parent.node.id} is a SHORT_LIVED_CERTIFICATE CA, whose certificates "
-                    "last at most 7 days; it cannot sign CA certificates"
-                )
-            # Signed after its parent, so equal days would still end after the parent expires.
-            if self.validity_days >= parent.validity_days:
-                problems.append(
-                    f"validity_days: {self.validity_days} must be less than the parent's "
-                    f"{parent.validity_days}: a CA cannot outlive its issuer"
-                )
-            if parent.depth + 1 > vocabulary.MAX_HIERARCHY_DEPTH:
-                problems.append(
-                    f"parent: this CA would be level {parent.depth + 1}; AWS Private CA "
-                    f"hierarchies have at most {vocabulary.MAX_HIERARCHY_DEPTH} levels"
-                )
-
+            problems.append(
+                rules.Problem(("external_certificate",), "only for a CA with external_parent=True")
+            )
         crl = self.crl
         if crl is not None:
             if self.crl_bucket is None:
-                problems.append("crl_bucket: required when CRLs are enabled")
-            if not 1 <= crl.expiration_days <= 5000:
-                problems.append(
-                    f"crl.expiration_days: {crl.expiration_days!r} is out of range; allowed 1..5000"
-                )
-            if crl.custom_cname is not None:
-                _check_host_name(problems, "crl.custom_cname", crl.custom_cname)
-            if crl.omit_extension and crl.custom_cname is not None:
-                # https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlDistributionPointExtensionConfiguration.html
-                problems.append(
-                    "crl.omit_extension: cannot be combined with crl.custom_cname; AWS Private CA "
-                    "refuses OmitExtension when a custom CNAME is set"
-                )
-            if crl.custom_path is not None and not _CUSTOM_PATH.fullmatch(crl.custom_path):
-                problems.append(
-                    f"crl.custom_path: {crl.custom_path!r} is not a valid object path "
-                    "(letters, digits and -;?:@&=+$,%_.!~*()' separated by /)"
-                )
-        if self.ocsp is not None and self.ocsp.custom_cname is not None:
-            _check_host_name(problems, "ocsp.custom_cname", self.ocsp.custom_cname)
-        for key, value in tags.items():
-            if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-                problems.append(f"tags: key {key!r} must be 1..128 characters, not starting aws:")
-            if len(value) > 256:
-                problems.append(f"tags.{key}: value is longer than 256 characters")
-        return problems
+                problems.append(rules.Problem(("crl_bucket",), "required when CRLs are enabled"))
+            check(
+                "crl.expiration_days",
+                crl.expiration_days,
+                lambda days: rules.whole_number_problem(days, rules.CRL_EXPIRATION_DAYS_RANGE),
+            )
+            check("crl.custom_cname", crl.custom_cname, rules.host_name_problem)
+            check("crl.custom_path", crl.custom_path, rules.crl_custom_path_problem)
+        if self.ocsp is not None:
+            check("ocsp.custom_cname", self.ocsp.custom_cname, rules.host_name_problem)
+        for message in rules.tag_problems(tags, unresolved=_unresolved):
+            problems.append(rules.Problem(("tags",), message))
+        for text_field, text in self._template_texts(tags):
+            check(text_field, text, rules.template_text_problem)
+        problems += rules.ca_problems(self._facts())
+        return [f"{rules.field_path(p.field)}: {p.message}" for p in problems]
 
-    def _adopt(self, child: PrivateCertificateAuthority) -> None:
-        self._children.append(child)
-        ancestor: PrivateCertificateAuthority | None = self
-        while ancestor is not None:
-            if (
-                ancestor.ca_type == "SUBORDINATE"
-                and ancestor.path_len > vocabulary.MAX_SUBORDINATE_PATH_LEN
-            ):
-                raise ValueError(
-                    f"{ancestor.node.path}: {ancestor.path_len} CA levels below it; "
-                    f"AWS Private CA allows at most {vocabulary.MAX_SUBORDINATE_PATH_LEN}"
-                )
-            ancestor = ancestor.parent
+    def _template_texts(self, tags: Mapping[str, str]) -> list[tuple[str, Any]]:
+        """The strings this CA copies into the template: each must be plain text."""
+        subject = [(f"subject.{k}", v) for k, v in vars(self.subject).items()]
+        return subject + [(f"tags.{key}", value) for key, value in tags.items()]
+
+    def _facts(self) -> rules.CaFacts:
+        """This CA's arguments as the rules read them: a token is unknown (None)."""
+
+        def known(value: Any) -> Any:
+            return None if value is None or _unresolved(value) else value
+
+        region = Stack.of(self).region
+        return rules.CaFacts(
+            usage_mode=known(self.usage_mode),
+            key_algorithm=known(self.key_algorithm),
+            signing_algorithm=known(self.signing_algorithm) or None,
+            key_storage=known(self.key_storage_security_standard),
+            key_storage_given=self.key_storage_security_standard is not None,
+            region=known(region),
+            validity_days=known(self.validity_days),
+            acm_renewals=self.acm_renewals,
+            crl_enabled=self.crl is not None,
+            crl_custom_cname_given=self.crl is not None and self.crl.custom_cname is not None,
+            crl_omit_extension=self.crl is not None and self.crl.omit_extension,
+        )
+
+    def _hierarchy_node(self, parent: rules.CaNode | None = None) -> list[rules.CaNode]:
+        """This CA and every CA below it as hierarchy-rule nodes, parents first."""
+        validity = self.validity_days
+        node = rules.CaNode(
+            key=self,
+            name=self.node.id,
+            validity_days=None if _unresolved(validity) else validity,
+            usage_mode=self.usage_mode,
+            external_parent=self.external_parent,
+            parent=parent,
+        )
+        nodes = [node]
+        for child in self._children:
+            nodes += child._hierarchy_node(node)
+        return nodes
 
     def _revocation_configuration(
         self,
@@ -597,14 +607,34 @@ class _SubordinateTemplateArn:
         self._ca = ca
 
     def produce(self) -> str:
-        return vocabulary.subordinate_template_arn(self._ca.path_len)
-
-
-def _check_host_name(problems: list[str], field: str, value: str) -> None:
-    if Token.is_unresolved(value):
-        return
-    if not _HOST_NAME.match(value):
-        problems.append(
-            f"{field}: {value!r} must be a bare host name such as crl.example.com "
-            "(no scheme, port or path)"
+        # Tokens are resolved before validation runs (CDK looks for cross-stack references): a
+        # hierarchy too deep fails in _HierarchyValidation, with its path, not here.
+        return vocabulary.subordinate_template_arn(
+            min(self._ca.path_len, vocabulary.MAX_SUBORDINATE_PATH_LEN)
         )
+
+
+def _unresolved(value: Any) -> bool:
+    """A value only known at deploy time (a CfnParameter, an attribute): not checked at synth."""
+    return bool(Token.is_unresolved(value))
+
+
+def _subject_problem(attribute: str) -> Any:
+    return lambda value: rules.subject_text_problem(attribute, value)
+
+
+@jsii.implements(IValidation)
+class _HierarchyValidation:
+    """The hierarchy rules (cdk_pca.rules.hierarchy_problems) over one tree, at synth: every
+    child is known then. Each problem names the CA's construct path and its argument."""
+
+    def __init__(self, top: PrivateCertificateAuthority) -> None:
+        self._top = top
+
+    def validate(self) -> list[str]:
+        found = rules.hierarchy_problems(self._top._hierarchy_node())
+        return [
+            f"{item.node.key.node.path}: {rules.field_path(item.problem.field)}: "
+            f"{item.problem.message}"
+            for item in found
+        ]

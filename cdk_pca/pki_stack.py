@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from cdk_pca import rules
 from cdk_pca.alarm_catalog import ca_alarm_settings_for_config
 from cdk_pca.certificate_authority import (
     CaSubject,
@@ -22,16 +23,12 @@ from cdk_pca.config import PkiConfig
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
+from cdk_pca.vocabulary import ca_construct_id, ca_output_key, construct_id_stem
 
 if TYPE_CHECKING:
     from aws_cdk import aws_certificatemanager as acm
 
     from cdk_pca.certificate_lookup import CertificateLookup
-
-
-def ca_construct_id(ca_name: str) -> str:
-    """`issuing-2` -> `Issuing2Ca`. Part of every CA's logical ID: never change this mapping."""
-    return "".join(part.capitalize() for part in ca_name.split("-")) + "Ca"
 
 
 class PkiStack(Stack):
@@ -46,7 +43,7 @@ class PkiStack(Stack):
         kwargs.setdefault("description", f"Private PKI {config.name} on AWS Private CA (cdk-pca)")
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
-        Tags.of(self).add("pki", config.name)
+        Tags.of(self).add(rules.STACK_TAG_KEY, config.name)
 
         self.crl_bucket: CrlBucket | None = None
         self.crl_distribution: CrlDistribution | None = None
@@ -177,7 +174,7 @@ class PkiStack(Stack):
         )
         CfnOutput(
             self,
-            f"{ca_construct_id(ca_config.name)}Arn",
+            ca_output_key(ca_config.name),
             description=f"ARN of the {ca_config.name} CA ({subject.common_name})",
             value=ca.certificate_authority_arn,
         )
@@ -232,7 +229,7 @@ class PkiStack(Stack):
                 raise ValueError(str(exc)) from exc
             except CertificateLookupError as exc:
                 raise ValueError(f"{label}: {exc}") from exc
-            construct_id = "".join(part.capitalize() for part in entry.name.split("-")) + "Lookup"
+            construct_id = construct_id_stem(entry.name) + "Lookup"
             lookup = CertificateLookup(
                 self,
                 construct_id,

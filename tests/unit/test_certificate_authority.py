@@ -386,7 +386,7 @@ def test_grant_revoke_includes_crl_bucket_write() -> None:
             "signing_algorithm: 'SHA256WITHECDSA' is not allowed",
         ),
         ({"usage_mode": "SOMETIMES"}, "usage_mode: 'SOMETIMES' is not allowed"),
-        ({"validity_days": 0}, "validity_days: 0 must be a whole number >= 1"),
+        ({"validity_days": 0}, "validity_days: 0 is out of range; allowed 1..36500"),
         ({"subject": CaSubject(common_name="")}, "subject.common_name"),
         ({"subject": CaSubject(common_name="x", country="USA")}, "subject.country: 'USA'"),
         ({"crl": CrlOptions()}, "crl_bucket: required when CRLs are enabled"),
@@ -430,7 +430,7 @@ def test_omit_extension_refuses_a_custom_cname() -> None:
     stack = new_stack()
     bucket = CrlBucket(stack, "CrlBucket")
     with pytest.raises(
-        ValueError, match=r"crl\.omit_extension: cannot be combined with crl\.custom_cname"
+        ValueError, match=r"crl\.omit_extension: cannot be true together with crl\.custom_cname"
     ):
         _root(
             stack,
@@ -455,20 +455,31 @@ def test_subordinate_needs_exactly_one_parent() -> None:
         _sub(stack, "Twice", root, external_parent=True)
 
 
+def _synth_errors(stack: Any) -> str:
+    """The hierarchy rules run once per tree at synth (node.add_validation): their text."""
+    with pytest.raises(Exception, match="Validation failed") as raised:
+        Template.from_stack(stack)
+    return str(raised.value)
+
+
 def test_child_cannot_outlive_its_parent() -> None:
     stack = new_stack()
     root = _root(stack, validity_days=365)
-    with pytest.raises(ValueError, match="validity_days: 400 must be less than the parent's 365"):
-        _sub(stack, "IssuingCa", root, validity_days=400)
-    with pytest.raises(ValueError, match="validity_days: 365 must be less than the parent's 365"):
-        _sub(stack, "SameDaysCa", root, validity_days=365)
+    _sub(stack, "IssuingCa", root, validity_days=400)
+    _sub(stack, "SameDaysCa", root, validity_days=365)
+    errors = _synth_errors(stack)
+    assert "Test/IssuingCa: validity_days: 400 must be less than the 365 validity_days" in errors
+    assert "Test/SameDaysCa: validity_days: 365 must be less than the 365 validity_days" in errors
 
 
 def test_short_lived_ca_cannot_have_cas_below_it() -> None:
     stack = new_stack()
     root = _root(stack, usage_mode="SHORT_LIVED_CERTIFICATE")
-    with pytest.raises(ValueError, match="SHORT_LIVED_CERTIFICATE CA"):
-        _sub(stack, "IssuingCa", root, validity_days=30)
+    _sub(stack, "IssuingCa", root, validity_days=30)
+    assert (
+        "Test/RootCa: usage_mode: SHORT_LIVED_CERTIFICATE cannot have CAs below it (IssuingCa)"
+        in (_synth_errors(stack))
+    )
 
 
 def test_hierarchy_deeper_than_five_levels_is_rejected() -> None:
@@ -476,8 +487,9 @@ def test_hierarchy_deeper_than_five_levels_is_rejected() -> None:
     parent = _root(stack)
     for level in range(2, 6):
         parent = _sub(stack, f"Level{level}", parent, validity_days=1000 - level)
-    with pytest.raises(ValueError, match="at most 5 levels"):
-        _sub(stack, "Level6", parent, validity_days=10)
+    _sub(stack, "Level6", parent, validity_days=10)
+    assert "Test/Level6: parent: puts 'Level6' at level 6 below 'RootCa'" in _synth_errors(stack)
+    assert "at most 5 levels" in _synth_errors(stack)
 
 
 def test_metric_helpers_carry_the_dimensions_aws_publishes(three_tier: Any) -> None:

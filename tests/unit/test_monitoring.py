@@ -392,9 +392,8 @@ def test_bad_arguments_are_rejected_before_anything_is_built() -> None:
         )
 
     assert raised.value.problems == (
-        "days_to_expiry: 0 is not allowed; expected a whole number 1..45",
-        "certificate_authorities[root].crl_expiration_days: -1 is not allowed; expected a whole "
-        "number 1..5000",
+        "days_to_expiry: 0 is out of range; allowed 1..45",
+        "certificate_authorities[root].crl_expiration_days: -1 is out of range; allowed 1..5000",
         "emails[0]: 'oncall' is not an e-mail address; expected name@domain",
     )
     assert stack.node.try_find_child("Monitoring") is None
