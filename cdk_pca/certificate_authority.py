@@ -523,7 +523,7 @@ class PrivateCertificateAuthority(Resource):
                 expiration_in_days=self.crl.expiration_days,
                 s3_bucket_name=self.crl_bucket.bucket_name,
                 s3_object_acl=CRL_OBJECT_ACL,
-                custom_cname=self.crl.custom_cname,
+                custom_cname=_as_dns_name(self.crl.custom_cname),
                 crl_type="PARTITIONED" if self.crl.partitioned else "COMPLETE",
                 custom_path=self.crl.custom_path,
                 crl_distribution_point_extension_configuration=(
@@ -535,7 +535,7 @@ class PrivateCertificateAuthority(Resource):
         ocsp_configuration = None
         if self.ocsp is not None:
             ocsp_configuration = acmpca.CfnCertificateAuthority.OcspConfigurationProperty(
-                enabled=True, ocsp_custom_cname=self.ocsp.custom_cname
+                enabled=True, ocsp_custom_cname=_as_dns_name(self.ocsp.custom_cname)
             )
         if crl_configuration is None and ocsp_configuration is None:
             return None
@@ -617,6 +617,13 @@ class _SubordinateTemplateArn:
 def _unresolved(value: Any) -> bool:
     """A value only known at deploy time (a CfnParameter, an attribute): not checked at synth."""
     return bool(Token.is_unresolved(value))
+
+
+def _as_dns_name(name: str | None) -> str | None:
+    """The name as the rules normalise it (A-label, no root dot), as the config hands it over."""
+    if name is None or _unresolved(name):
+        return name
+    return rules.host_name(name)[0] or name
 
 
 def _subject_problem(attribute: str) -> Any:

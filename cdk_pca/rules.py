@@ -594,17 +594,15 @@ def _resolve_chains(
 # --- the CRL distribution ------------------------------------------------------------------------
 
 
-def crl_distribution_problems(*, certificate_given: bool, cname_count: int) -> list[Problem]:
+def crl_certificate_problem(*, certificate_given: bool, domain_name_count: int) -> str | None:
     """A viewer certificate needs alternate domain names: without Aliases CloudFront takes only
     its default certificate (CloudFrontDefaultCertificate true, "leave all other fields empty").
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html
     """
-    if certificate_given and cname_count == 0:
-        return [
-            Problem(
-                ("certificate_arn",),
-                "is set but no CA has a crl.custom_cname: CloudFront takes a certificate only "
-                "for alternate domain names; add crl.custom_cname to a CA or remove certificate_arn",
-            )
-        ]
-    return []
+    if certificate_given and domain_name_count == 0:
+        return (
+            "given without domain_names (in pki.yaml: no CA has a crl.custom_cname): CloudFront "
+            "takes a viewer certificate only for alternate domain names, so it would cover "
+            "nothing; add crl.custom_cname to a CA or remove certificate_arn"
+        )
+    return None

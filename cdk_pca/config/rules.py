@@ -270,10 +270,12 @@ def _check_crl_distribution(
         if _mapping(ca.raw.get("crl")).get("enabled") is True
         and _mapping(ca.raw.get("crl")).get("custom_cname") is not None
     ]
-    for problem in rules.crl_distribution_problems(
-        certificate_given=distribution.get("certificate_arn") is not None, cname_count=len(cnames)
-    ):
-        problems.append(ConfigProblem.at(("crl_distribution", *problem.field), problem.message))
+    problem = rules.crl_certificate_problem(
+        certificate_given=distribution.get("certificate_arn") is not None,
+        domain_name_count=len(cnames),
+    )
+    if problem:
+        problems.append(ConfigProblem.at(("crl_distribution", "certificate_arn"), problem))
 
 
 def _check_template_text(value: Any, loc: Loc, problems: list[ConfigProblem]) -> None:

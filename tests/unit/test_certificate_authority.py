@@ -513,3 +513,145 @@ def test_metric_helpers_carry_the_dimensions_aws_publishes(three_tier: Any) -> N
             "Operation": "IssueCertificate",
         }
     assert issuing.metric_issue_certificate_failure(statistic="Maximum").statistic == "Maximum"
+
+
+# --- the shared rules (cdk_pca.rules) as construct users meet them ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"usage_mode": "SHORT_LIVED_CERTIFICATE", "acm_renewals": True},
+            "acm_renewals: cannot be true for a SHORT_LIVED_CERTIFICATE CA",
+        ),
+        (
+            {"key_algorithm": "SM2"},
+            "key_algorithm: SM2 keys exist only in the China regions (cn-north-1, "
+            "cn-northwest-1), not in us-east-1",
+        ),
+        ({"tags": {"team|x": "pki"}}, "tags: key 'team|x' is not allowed"),
+        ({"validity_days": 1_000_000}, "validity_days: 1000000 is out of range; allowed 1..36500"),
+        (
+            {"validity_days": 100, "acm_renewals": True},
+            "acm_renewals: is useless with validity_days 100",
+        ),
+        (
+            {"subject": CaSubject(common_name="{{resolve:ssm:/cn}}")},
+            "subject.common_name: '{{resolve:ssm:/cn}}' contains '{{resolve:'",
+        ),
+        (
+            {"subject": CaSubject(common_name="Ü" * 40)},
+            "subject.common_name: " + "'" + "Ü" * 40 + "' is 80 bytes long in UTF-8",
+        ),
+        (
+            {"tags": {f"k{i}": "v" for i in range(51)}},
+            "tags: 51 tags given; AWS allows at most 50 per resource",
+        ),
+    ],
+)
+def test_construct_refuses_what_the_config_refuses(overrides: dict[str, Any], message: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        _root(stack, **overrides)
+    assert f"Test/RootCa: invalid certificate authority:\n  {message}" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("crl.example.com", True),
+        ("crl.example.com.", True),
+        ("bücher.example", True),
+        ("localhost", False),
+        ("10.0.0.1", False),
+        ("crl_example.com", False),
+    ],
+)
+def test_construct_gives_the_host_name_answer_of_the_rules(name: str, allowed: bool) -> None:
+    from cdk_pca import rules
+
+    stack = new_stack()
+    if allowed:
+        _root(stack, ocsp=OcspOptions(custom_cname=name))
+        expected = rules.host_name(name)[0]
+        Template.from_stack(stack).has_resource_properties(
+            "AWS::ACMPCA::CertificateAuthority",
+            {
+                "RevocationConfiguration": {
+                    "OcspConfiguration": {"Enabled": True, "OcspCustomCname": expected}
+                }
+            },
+        )
+    else:
+        with pytest.raises(ValueError, match=r"ocsp\.custom_cname: "):
+            _root(stack, ocsp=OcspOptions(custom_cname=name))
+
+
+def test_construct_renders_every_problem_with_its_path_and_argument_at_once() -> None:
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    with pytest.raises(ValueError) as raised:
+        _root(
+            stack,
+            validity_days=0,
+            crl=CrlOptions(expiration_days=0, custom_path="pki/*"),
+            crl_bucket=bucket,
+            tags={"aws:x": "y"},
+        )
+    assert str(raised.value).splitlines() == [
+        "Test/RootCa: invalid certificate authority:",
+        "  validity_days: 0 is out of range; allowed 1..36500",
+        "  crl.expiration_days: 0 is out of range; allowed 1..5000",
+        "  crl.custom_path: 'pki/*' is not allowed; expected path segments of letters, digits and "
+        "-._~ joined by '/', without a leading or trailing '/' and without '.' or '..' segments "
+        "(e.g. pki/crl): the path goes unencoded into CRL URLs and IAM resource ARNs",
+        "  tags: key 'aws:x' is not allowed: the 'aws:' prefix is reserved",
+    ]
+
+
+def test_values_known_only_at_deploy_time_are_not_checked_at_synth() -> None:
+    import aws_cdk as cdk
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    days = cdk.CfnParameter(stack, "Days", type="Number").value_as_number
+    country = cdk.CfnParameter(stack, "Country").value_as_string
+    path = cdk.CfnParameter(stack, "CrlPath").value_as_string
+    crl_days = cdk.CfnParameter(stack, "CrlDays", type="Number").value_as_number
+    root = _root(
+        stack,
+        validity_days=days,
+        subject=CaSubject(common_name="Root", country=country),
+        crl=CrlOptions(expiration_days=crl_days, custom_path=path),
+        crl_bucket=bucket,
+        acm_renewals=True,
+    )
+    _sub(stack, "IssuingCa", root, validity_days=1825)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {
+            "Subject": {"CommonName": "Root", "Country": {"Ref": "Country"}},
+            "RevocationConfiguration": {
+                "CrlConfiguration": Match.object_like(
+                    {"ExpirationInDays": {"Ref": "CrlDays"}, "CustomPath": {"Ref": "CrlPath"}}
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {
+            "TemplateArn": vocabulary.ROOT_CA_TEMPLATE,
+            "Validity": {"Type": "DAYS", "Value": {"Ref": "Days"}},
+        },
+    )
+
+
+def test_an_environment_agnostic_stack_skips_the_region_rules() -> None:
+    import aws_cdk as cdk
+
+    stack = cdk.Stack(cdk.App(), "Agnostic")
+    _root(stack, key_algorithm="SM2")
+    assert Template.from_stack(stack).find_resources("AWS::ACMPCA::CertificateAuthority")
