@@ -13,24 +13,24 @@ from typing import Any, Literal
 import jsii
 from aws_cdk import (
     CfnOutput,
-    Duration,
     IStableStringProducer,
     Lazy,
     RemovalPolicy,
-    Resource,
     Stack,
     Tags,
     Token,
 )
 from aws_cdk import aws_acmpca as acmpca
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk.interfaces import aws_acmpca as acmpca_refs
 from constructs import Construct, IValidation
 
 from cdk_pca import rules, vocabulary
+from cdk_pca.certificate_authority_base import (
+    CertificateAuthorityBase,
+    ImportedCertificateAuthority,
+)
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
-from cdk_pca.pca_metrics import PCA_NAMESPACE, PRIVATE_CA_ARN_DIMENSION, PcaMetricFactory
+from cdk_pca.pca_metrics import PcaMetricFactory
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
@@ -89,7 +89,7 @@ class OcspOptions:
 
 
 @jsii.implements(acmpca.ICertificateAuthority)
-class PrivateCertificateAuthority(Resource):
+class PrivateCertificateAuthority(CertificateAuthorityBase):
     """An AWS Private CA with its CA certificate installed and activated.
 
     - ``ROOT``: self-signed with RootCACertificate/V1 and activated in the same deploy.
@@ -238,12 +238,6 @@ class PrivateCertificateAuthority(Resource):
         return self.certificate_authority_arn_unactivated
 
     @property
-    def certificate_authority_ref(self) -> acmpca_refs.CertificateAuthorityReference:
-        return acmpca_refs.CertificateAuthorityReference(
-            certificate_authority_arn=self.certificate_authority_arn
-        )
-
-    @property
     def is_activated(self) -> bool:
         """False only for an externally signed CA whose certificate has not been given yet."""
         return self.activation is not None
@@ -258,120 +252,31 @@ class PrivateCertificateAuthority(Resource):
         """Level in the hierarchy: 1 for a root or an externally signed CA."""
         return 1 if self.parent is None else self.parent.depth + 1
 
-    def grant_issue(self, grantee: iam.IGrantable) -> iam.Grant:
-        """acm-pca:IssueCertificate and GetCertificate on this CA."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["acm-pca:IssueCertificate", "acm-pca:GetCertificate"],
-            resource_arns=[self.certificate_authority_arn],
-        )
+    @property
+    def metrics(self) -> PcaMetricFactory:
+        """The AWS/ACMPrivateCA metrics of this CA, on its bare ARN: metrics need no activation."""
+        return PcaMetricFactory(self.certificate_authority_arn_unactivated)
 
-    def grant_revoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """acm-pca:RevokeCertificate, plus the CRL bucket write access PCA requires of the caller."""
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["acm-pca:RevokeCertificate", "acm-pca:GetCertificate"],
-            resource_arns=[self.certificate_authority_arn],
-        )
+    def _grant_crl_write(self, grantee: iam.IGrantable) -> None:
         if self.crl_bucket is not None and self.crl is not None:
             self.crl_bucket.grant_crl_write(grantee)
-        return grant
 
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Describe the CA and read its certificate and CSR."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=[
-                "acm-pca:DescribeCertificateAuthority",
-                "acm-pca:GetCertificateAuthorityCertificate",
-                "acm-pca:GetCertificateAuthorityCsr",
-                "acm-pca:ListTags",
-            ],
-            resource_arns=[self.certificate_authority_arn],
-        )
-
-    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
-        """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
-        return cloudwatch.Metric(
-            namespace=PCA_NAMESPACE,
-            metric_name=metric_name,
-            dimensions_map={PRIVATE_CA_ARN_DIMENSION: self.certificate_authority_arn_unactivated},
-            **props,
-        )
-
-    def metric_crl_generated(
-        self,
+    @classmethod
+    def from_certificate_authority_arn(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        certificate_authority_arn: str,
         *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """CRLs this CA published (Sum; period, statistic and label may be overridden)."""
-        return PcaMetricFactory.crl_generated(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_misconfigured_crl_bucket(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Failures to write the CRL to its bucket: any datapoint means clients get a stale CRL."""
-        return PcaMetricFactory.misconfigured_crl_bucket(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_issue_certificate_success(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Successful IssueCertificate calls."""
-        return PcaMetricFactory.issue_certificate_success(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_issue_certificate_failure(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Failed IssueCertificate calls."""
-        return PcaMetricFactory.issue_certificate_failure(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_issue_certificate_time(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """IssueCertificate latency."""
-        return PcaMetricFactory.issue_certificate_time(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
+        crl_bucket: CrlBucket | None = None,
+    ) -> ImportedCertificateAuthority:
+        """A CA made elsewhere (e.g. shared from another account), with the same grants, metrics
+        and alarms (PkiMonitoring takes it as any ICertificateAuthority)."""
+        return ImportedCertificateAuthority(
+            scope,
+            construct_id,
+            certificate_authority_arn=certificate_authority_arn,
+            crl_bucket=crl_bucket,
         )
 
     # ---------------------------------------------------------------------------- internals

@@ -655,3 +655,62 @@ def test_an_environment_agnostic_stack_skips_the_region_rules() -> None:
     stack = cdk.Stack(cdk.App(), "Agnostic")
     _root(stack, key_algorithm="SM2")
     assert Template.from_stack(stack).find_resources("AWS::ACMPCA::CertificateAuthority")
+
+
+SHARED_CA_ARN = (
+    "arn:aws:acm-pca:us-east-1:222222222222:certificate-authority/"
+    "11111111-2222-3333-4444-555555555555"
+)
+
+
+def test_an_imported_ca_has_the_grants_metrics_and_alarms_of_a_created_one() -> None:
+    from cdk_pca.monitoring import MonitoredCa, PkiMonitoring
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    shared = PrivateCertificateAuthority.from_certificate_authority_arn(
+        stack, "SharedCa", SHARED_CA_ARN, crl_bucket=bucket
+    )
+    assert shared.certificate_authority_arn == SHARED_CA_ARN
+    assert shared.env.account == "222222222222"
+    role = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    shared.grant_issue(role)
+    shared.grant_revoke(role)
+    failure = shared.metric_issue_certificate_failure()
+    assert (failure.metric_name, failure.statistic) == ("Failure", "Sum")
+    assert failure.dimensions == {"PrivateCAArn": SHARED_CA_ARN, "Operation": "IssueCertificate"}
+    assert shared.metric_crl_generated().dimensions == {"PrivateCAArn": SHARED_CA_ARN}
+    PkiMonitoring(
+        stack,
+        "Monitoring",
+        pki_name="p",
+        certificate_authorities=[
+            MonitoredCa(name="shared", certificate_authority=shared, crl_enabled=True)
+        ],
+        dashboard=False,
+    )
+    template = Template.from_stack(stack)
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    issue = next(s for s in statements if "acm-pca:IssueCertificate" in s["Action"])
+    assert issue["Resource"] == SHARED_CA_ARN
+    assert any("s3:PutObject" in s["Action"] for s in statements)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "MisconfiguredCRLBucket",
+            "Dimensions": [{"Name": "PrivateCAArn", "Value": SHARED_CA_ARN}],
+        },
+    )
+
+
+def test_a_created_ca_measures_itself_on_its_bare_arn() -> None:
+    stack = new_stack()
+    root = _root(stack)
+    assert root.metrics.ca_arn == root.certificate_authority_arn_unactivated
+    assert stack.resolve(root.metric("CRLGenerated").dimensions) == {
+        "PrivateCAArn": stack.resolve(root.certificate_authority_arn_unactivated)
+    }
