@@ -12,7 +12,6 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from cdk_pca import rules
-from cdk_pca.alarm_catalog import ca_alarm_settings_for_config
 from cdk_pca.certificate_authority import (
     CaSubject,
     CrlOptions,
@@ -20,6 +19,7 @@ from cdk_pca.certificate_authority import (
     PrivateCertificateAuthority,
 )
 from cdk_pca.config import PkiConfig
+from cdk_pca.config.alarms import ca_alarm_settings_for_config
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring

@@ -205,8 +205,8 @@ def test_catalog_imports_no_aws_cdk() -> None:
 def test_config_alarm_section_maps_to_catalog_settings() -> None:
     import yaml
 
-    from cdk_pca.alarm_catalog import catalog_for_config
     from cdk_pca.config import parse_config
+    from cdk_pca.config.alarms import catalog_for_config
     from tests.unit.config_helpers import example
 
     data = example()
@@ -233,9 +233,9 @@ def test_plan_lists_exactly_the_catalogs_alarms_and_rules(
     import json
     from pathlib import Path
 
-    from cdk_pca.alarm_catalog import catalog_for_config
     from cdk_pca.cli import main
     from cdk_pca.config import load_config
+    from cdk_pca.config.alarms import catalog_for_config
 
     config_path = Path(__file__).resolve().parents[2] / "pki.yaml"
     assert main(["plan", "--config", str(config_path), "--json"]) == 0
