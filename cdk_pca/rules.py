@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import reprlib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,15 +39,24 @@ def field_path(parts: Sequence[str | int]) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as the user wrote it, short enough for one line."""
+    """A value as the user wrote it (YAML spelling), short enough for one line."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return repr(value if len(value) <= 80 else value[:77] + "...")
-    text = repr(value)
+    if isinstance(value, int | float):
+        return str(value)
+    # Bounded: a YAML alias bomb must not turn one error message into gigabytes.
+    text = _SHORT_REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = 6
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 
 # --- limits --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, PlainValidator
 
 from cdk_pca import rules
 from cdk_pca.config.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
-from cdk_pca.config.errors import show
+from cdk_pca.rules import show
 
 # CA names feed CloudFormation logical IDs, resource names and alarm names: keep them short.
 MAX_CA_NAME_LENGTH = 40

@@ -17,10 +17,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, show
+from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc
 from cdk_pca.config.models import PkiConfig
 from cdk_pca.config.rules import check_rules
 from cdk_pca.files import FileInputError, read_regular_file
+from cdk_pca.rules import show
 
 # A PKI description is a few KiB; refuse to parse something that is obviously not one.
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
