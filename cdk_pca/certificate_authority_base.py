@@ -6,17 +6,17 @@ As aws-cdk's CertificateBase gives created and imported certificates one `metric
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import jsii
-from aws_cdk import Duration, Resource
+from aws_cdk import Resource
 from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk.interfaces import aws_acmpca as acmpca_refs
 from constructs import Construct
 
-from cdk_pca.pca_metrics import PcaMetricFactory
+from cdk_pca.pca_metrics import MetricOverrides, PcaMetricFactory
 
 if TYPE_CHECKING:
     from cdk_pca.crl_bucket import CrlBucket
@@ -84,61 +84,33 @@ class CertificateAuthorityBase(Resource):
         """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
         return self.metrics.metric(metric_name, **props)
 
-    def metric_crl_generated(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """CRLs this CA published (Sum; period, statistic and label may be overridden)."""
-        return self.metrics.crl_generated(period=period, statistic=statistic, label=label)
+    def metric_crl_generated(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
+        """CRLs this CA published (Sum over 1 hour unless `options` say otherwise)."""
+        return self.metrics.crl_generated(**options)
 
     def metric_misconfigured_crl_bucket(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
+        self, **options: Unpack[MetricOverrides]
     ) -> cloudwatch.Metric:
         """Failures to write the CRL to its bucket: any datapoint means clients get a stale CRL."""
-        return self.metrics.misconfigured_crl_bucket(
-            period=period, statistic=statistic, label=label
-        )
+        return self.metrics.misconfigured_crl_bucket(**options)
 
     def metric_issue_certificate_success(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
+        self, **options: Unpack[MetricOverrides]
     ) -> cloudwatch.Metric:
         """Successful IssueCertificate calls."""
-        return self.metrics.issue_certificate_success(
-            period=period, statistic=statistic, label=label
-        )
+        return self.metrics.issue_certificate_success(**options)
 
     def metric_issue_certificate_failure(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
+        self, **options: Unpack[MetricOverrides]
     ) -> cloudwatch.Metric:
         """Failed IssueCertificate calls."""
-        return self.metrics.issue_certificate_failure(
-            period=period, statistic=statistic, label=label
-        )
+        return self.metrics.issue_certificate_failure(**options)
 
     def metric_issue_certificate_time(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
+        self, **options: Unpack[MetricOverrides]
     ) -> cloudwatch.Metric:
         """IssueCertificate latency."""
-        return self.metrics.issue_certificate_time(period=period, statistic=statistic, label=label)
+        return self.metrics.issue_certificate_time(**options)
 
 
 class ImportedCertificateAuthority(CertificateAuthorityBase):

@@ -7,7 +7,7 @@ factories return `cloudwatch.Metric` and import aws_cdk only when called.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from aws_cdk import Duration
@@ -99,6 +99,14 @@ def metric(
     )
 
 
+class MetricOverrides(TypedDict, total=False):
+    """The `cloudwatch.MetricOptions` a caller may override (each defaults to the metric's own)."""
+
+    period: Duration | None
+    statistic: str | None
+    label: str | None
+
+
 class PcaMetricFactory:
     """AWS/ACMPrivateCA metrics of one CA, bound to its ARN (a token is fine), as
     cdk-monitoring-constructs' factories are bound to what they measure.
@@ -109,15 +117,6 @@ class PcaMetricFactory:
 
     def __init__(self, ca_arn: str) -> None:
         self.ca_arn = ca_arn
-
-    def _metric(
-        self,
-        definition: MetricDefinition,
-        period: Duration | None,
-        statistic: str | None,
-        label: str | None,
-    ) -> cloudwatch.Metric:
-        return metric(definition, self.ca_arn, period=period, statistic=statistic, label=label)
 
     def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
         """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
@@ -130,55 +129,25 @@ class PcaMetricFactory:
             **props,
         )
 
-    def crl_generated(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def crl_generated(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """CRLs generated. Default: Sum over 1 hour."""
-        return self._metric(CRL_GENERATED, period, statistic, label)
+        return metric(CRL_GENERATED, self.ca_arn, **options)
 
-    def misconfigured_crl_bucket(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def misconfigured_crl_bucket(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Failed CRL writes to the S3 bucket. Default: Maximum over 1 hour."""
-        return self._metric(MISCONFIGURED_CRL_BUCKET, period, statistic, label)
+        return metric(MISCONFIGURED_CRL_BUCKET, self.ca_arn, **options)
 
-    def issue_certificate_success(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def issue_certificate_success(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Certificates issued. Default: Sum over 5 minutes."""
-        return self._metric(ISSUE_CERTIFICATE_SUCCESS, period, statistic, label)
+        return metric(ISSUE_CERTIFICATE_SUCCESS, self.ca_arn, **options)
 
-    def issue_certificate_failure(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def issue_certificate_failure(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Failed IssueCertificate calls. Default: Sum over 5 minutes."""
-        return self._metric(ISSUE_CERTIFICATE_FAILURE, period, statistic, label)
+        return metric(ISSUE_CERTIFICATE_FAILURE, self.ca_arn, **options)
 
-    def issue_certificate_time(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def issue_certificate_time(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Milliseconds from an issuance request to its end. Default: Average over 5 minutes."""
-        return self._metric(ISSUE_CERTIFICATE_TIME, period, statistic, label)
+        return metric(ISSUE_CERTIFICATE_TIME, self.ca_arn, **options)
 
 
 class AcmMetricFactory:

@@ -589,23 +589,19 @@ def test_construct_gives_the_host_name_answer_of_the_rules(name: str, allowed: b
 
 
 def test_construct_renders_every_problem_with_its_path_and_argument_at_once() -> None:
-    stack = new_stack()
-    bucket = CrlBucket(stack, "CrlBucket")
+    arguments: dict[str, Any] = {
+        "validity_days": 0,
+        "subject": CaSubject(common_name="Root", country="USA"),
+        "ocsp": OcspOptions(custom_cname="ocsp.example.com/x"),
+        "tags": {"aws:x": "y"},
+    }
     with pytest.raises(ValueError) as raised:
-        _root(
-            stack,
-            validity_days=0,
-            crl=CrlOptions(expiration_days=0, custom_path="pki/*"),
-            crl_bucket=bucket,
-            tags={"aws:x": "y"},
-        )
+        _root(new_stack(), **arguments)
     assert str(raised.value).splitlines() == [
         "Test/RootCa: invalid certificate authority:",
+        "  subject.country: 'USA' is not an ISO 3166-1 alpha-2 country code; expected two letters",
         "  validity_days: 0 is out of range; allowed 1..36500",
-        "  crl.expiration_days: 0 is out of range; allowed 1..5000",
-        "  crl.custom_path: 'pki/*' is not allowed; expected path segments of letters, digits and "
-        "-._~ joined by '/', without a leading or trailing '/' and without '.' or '..' segments "
-        "(e.g. pki/crl): the path goes unencoded into CRL URLs and IAM resource ARNs",
+        "  ocsp.custom_cname: 'ocsp.example.com/x' must be a bare host name, without a path ('/...')",
         "  tags: key 'aws:x' is not allowed: the 'aws:' prefix is reserved",
     ]
 
