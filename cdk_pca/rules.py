@@ -31,10 +31,15 @@ class Problem:
 
 
 def field_path(parts: Sequence[str | int]) -> str:
-    """('crl', 'custom_path') -> 'crl.custom_path'; ('tags', 0) -> 'tags[0]'."""
+    """('certificate_authorities', 1, 'crl') -> 'certificate_authorities[1].crl'; a long key (a
+    tag key, a mapping key of the file) is cut to 60 characters."""
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = str(part) if len(str(part)) <= 60 else str(part)[:57] + "..."
+            text += f".{name}" if text else name
     return text
 
 

@@ -8,19 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from cdk_pca.rules import field_path
+
 Loc = tuple[str | int, ...]
-
-
-def format_path(loc: Sequence[str | int]) -> str:
-    """('certificate_authorities', 1, 'crl') -> 'certificate_authorities[1].crl'."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            name = str(part) if len(str(part)) <= 60 else str(part)[:57] + "..."
-            text += f".{name}" if text else name
-    return text
 
 
 @dataclass(frozen=True)
@@ -34,7 +24,7 @@ class ConfigProblem:
 
     @classmethod
     def at(cls, loc: Loc, message: str) -> ConfigProblem:
-        return cls(path=format_path(loc), message=message, loc=loc)
+        return cls(path=field_path(loc), message=message, loc=loc)
 
     def __str__(self) -> str:
         text = f"{self.path}: {self.message}" if self.path else self.message
