@@ -291,15 +291,6 @@ def validate_lookup_arguments(
             norm_domain = normalised
         else:
             norm_hostname = normalised
-    if domain is not None and hostname is not None:
-        problems.append(
-            LookupProblem(
-                "hostname",
-                "give either domain (exact DomainName) or hostname (DomainName or SANs covering "
-                "the host), not both",
-            )
-        )
-
     norm_tags = _tag_filter(tags, problems)
 
     norm_statuses = _string_list("statuses", statuses, ACM_CERTIFICATE_STATUSES, problems)
@@ -310,14 +301,15 @@ def validate_lookup_arguments(
     if not isinstance(most_recent, bool):
         problems.append(LookupProblem("most_recent", f"must be true or false, got {most_recent!r}"))
 
-    if domain is None and hostname is None and (tags is None or tags == {}):
-        problems.append(
-            LookupProblem(
-                "domain",
-                "a lookup needs domain, hostname or tags (statuses, types and key_types only "
-                "narrow it down)",
-            )
+    problems += [
+        # Arguments have no whole to point at: a missing selection is reported on `domain`.
+        LookupProblem(str(problem.field[0]) if problem.field else "domain", problem.message)
+        for problem in rules.lookup_selection_problems(
+            domain_given=domain is not None,
+            hostname_given=hostname is not None,
+            tags_given=tags is not None and tags != {},
         )
+    ]
     if problems:
         raise InvalidLookupArgumentsError(problems)
     return LookupFilters(

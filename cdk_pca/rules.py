@@ -606,6 +606,35 @@ def _resolve_chains(
     return levels, cycles
 
 
+# --- certificate lookups ------------------------------------------------------------------------
+
+
+def lookup_selection_problems(
+    *, domain_given: bool, hostname_given: bool, tags_given: bool
+) -> list[Problem]:
+    """What selects a certificate (Terraform's aws_acm_certificate): domain, hostname or tags.
+
+    A missing selection is a problem of the whole lookup (field path ())."""
+    if domain_given and hostname_given:
+        return [
+            Problem(
+                ("hostname",),
+                "give either domain or hostname: domain and hostname are exclusive (domain "
+                "matches the certificate's DomainName exactly, hostname any certificate that "
+                "covers the host)",
+            )
+        ]
+    if not domain_given and not hostname_given and not tags_given:
+        return [
+            Problem(
+                (),
+                "a lookup needs domain, hostname or tags: at least one of domain, hostname or "
+                "tags selects a certificate (statuses, types and key_types only narrow it down)",
+            )
+        ]
+    return []
+
+
 # --- the CRL distribution ------------------------------------------------------------------------
 
 

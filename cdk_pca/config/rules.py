@@ -386,20 +386,9 @@ def _check_lookups(lookups: Any, problems: list[ConfigProblem]) -> None:
             else:
                 seen[name] = index
                 stems[construct_id_stem(name)] = (name, index)
-        has_domain = raw.get("domain") is not None
-        has_hostname = raw.get("hostname") is not None
-        if has_domain and has_hostname:
-            problems.append(
-                ConfigProblem.at(
-                    ("lookups", index, "hostname"),
-                    "domain and hostname are exclusive: domain matches the certificate's "
-                    "DomainName exactly, hostname any certificate that covers the host",
-                )
-            )
-        if not has_domain and not has_hostname and not raw.get("tags"):
-            problems.append(
-                ConfigProblem.at(
-                    ("lookups", index),
-                    "needs at least one of domain, hostname or tags to select a certificate",
-                )
-            )
+        selection = rules.lookup_selection_problems(
+            domain_given=raw.get("domain") is not None,
+            hostname_given=raw.get("hostname") is not None,
+            tags_given=bool(raw.get("tags")),
+        )
+        problems += [ConfigProblem.at(("lookups", index, *p.field), p.message) for p in selection]
