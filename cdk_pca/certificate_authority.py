@@ -331,31 +331,19 @@ class PrivateCertificateAuthority(CertificateAuthorityBase):
             self.validity_days,
             lambda days: rules.whole_number_problem(days, rules.VALIDITY_DAYS_RANGE),
         )
-        if self.ca_type == "ROOT" and (self.parent is not None or self.external_parent):
-            problems.append(
-                rules.Problem(
-                    ("parent",), "a ROOT CA signs itself; it takes no parent or external_parent"
-                )
-            )
-        if self.ca_type == "SUBORDINATE" and (self.parent is None) == (not self.external_parent):
-            problems.append(
-                rules.Problem(
-                    ("parent",),
-                    "a SUBORDINATE CA needs exactly one of parent (a CA in this app) or "
-                    "external_parent=True",
-                )
-            )
-        if (external_certificate is None) != (external_chain is None):
-            problems.append(
-                rules.Problem(
-                    ("external_certificate/external_chain",),
-                    "give both (phase 2) or neither (phase 1)",
-                )
-            )
-        if external_certificate is not None and not self.external_parent:
-            problems.append(
-                rules.Problem(("external_certificate",), "only for a CA with external_parent=True")
-            )
+        problems += rules.parentage_problems(
+            ca_type=self.ca_type,
+            parent_given=self.parent is not None,
+            external_parent=self.external_parent,
+            parent_choices="a CA in this app",
+        )
+        problems += rules.external_certificate_problems(
+            external_parent=self.external_parent,
+            given={
+                "external_certificate": external_certificate is not None,
+                "external_chain": external_chain is not None,
+            },
+        )
         crl = self.crl
         if crl is not None:
             if self.crl_bucket is None:

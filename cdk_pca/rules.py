@@ -344,6 +344,81 @@ def email_problem(value: Any) -> str | None:
 # --- one CA ------------------------------------------------------------------------------------------
 
 
+def parentage_problems(
+    *, ca_type: str | None, parent_given: bool, external_parent: bool, parent_choices: str
+) -> list[Problem]:
+    """Who signs a CA: a ROOT itself; a SUBORDINATE exactly one of a parent or an external one.
+
+    `parent_choices` says, in the caller's words, which parents there are (`root, issuing`).
+    """
+    if ca_type == "ROOT":
+        problems = []
+        if parent_given:
+            problems.append(
+                Problem(
+                    ("parent",),
+                    "a ROOT CA signs itself and has no parent; remove parent or make it "
+                    "type: SUBORDINATE",
+                )
+            )
+        if external_parent:
+            problems.append(
+                Problem(
+                    ("external_parent",),
+                    "a ROOT CA signs itself: a ROOT CA cannot have an external parent; remove "
+                    "external_parent or make it type: SUBORDINATE",
+                )
+            )
+        return problems
+    if ca_type == "SUBORDINATE" and parent_given and external_parent:
+        return [
+            Problem(
+                ("external_parent",),
+                "parent and external_parent: true are exclusive: a SUBORDINATE CA needs exactly "
+                "one of parent (a CA above it) or external_parent (a parent outside AWS)",
+            )
+        ]
+    if ca_type == "SUBORDINATE" and not parent_given and not external_parent:
+        return [
+            Problem(
+                ("parent",),
+                f"is required for a SUBORDINATE CA, which needs exactly one of parent "
+                f"({parent_choices}) or external_parent: true for a parent outside AWS",
+            )
+        ]
+    return []
+
+
+def external_certificate_problems(
+    *, external_parent: bool, given: Mapping[str, bool]
+) -> list[Problem]:
+    """Phase 2 of an external parent: the signed certificate and its chain, both or neither.
+
+    `given` maps the caller's two names (certificate first, then chain) to whether each is set.
+    """
+    (certificate, certificate_given), (chain, chain_given) = given.items()
+    present = [name for name, is_given in given.items() if is_given]
+    if present and not external_parent:
+        return [
+            Problem(
+                (name,),
+                "is only for a SUBORDINATE CA with external_parent: true (phase 2 imports "
+                "the certificate signed outside AWS); remove it",
+            )
+            for name in present
+        ]
+    if certificate_given != chain_given:
+        missing, other = (chain, certificate) if certificate_given else (certificate, chain)
+        return [
+            Problem(
+                (missing,),
+                f"is required with {other}: phase 2 imports the signed certificate and its "
+                "issuers' chain together",
+            )
+        ]
+    return []
+
+
 @dataclass(frozen=True)
 class CaFacts:
     """What the rules of one CA read, None where unknown (absent, mistyped or deploy-time)."""

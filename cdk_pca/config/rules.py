@@ -155,34 +155,14 @@ def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProb
     def problem(field: str, message: str) -> None:
         problems.append(ConfigProblem.at(ca.loc(field), message))
 
-    if ca.type == "ROOT":
-        if ca.has_parent_key:
-            problem(
-                "parent",
-                "a ROOT CA signs itself and has no parent; remove parent "
-                "or make it type: SUBORDINATE",
-            )
-        if ca.external_parent:
-            problem(
-                "external_parent",
-                "a ROOT CA cannot have an external parent; remove "
-                "external_parent or make it type: SUBORDINATE",
-            )
-    elif ca.type == "SUBORDINATE":
-        if ca.has_parent_key and ca.external_parent:
-            problem(
-                "external_parent",
-                "parent and external_parent: true are exclusive; keep "
-                "parent for a CA in this file, or external_parent for one outside AWS",
-            )
-        elif not ca.has_parent_key and not ca.external_parent:
-            choices = _names((name for name in by_name if name != ca.name), len(by_name) - 1)
-            choices = choices or "none defined"
-            problem(
-                "parent",
-                "is required for a SUBORDINATE CA: name a CA of this file "
-                f"({choices}), or set external_parent: true for a parent outside AWS",
-            )
+    choices = _names((name for name in by_name if name != ca.name), len(by_name) - 1)
+    for found in rules.parentage_problems(
+        ca_type=ca.type,
+        parent_given=ca.has_parent_key,
+        external_parent=ca.external_parent,
+        parent_choices=choices or "no CA of this file can be one",
+    ):
+        problem(str(found.field[0]), found.message)
     if ca.parent is not None and ca.type != "ROOT":
         if ca.parent == ca.name:
             problem("parent", f"{ca.parent!r} is the CA itself; a CA cannot be its own parent")
@@ -193,25 +173,11 @@ def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProb
 
 
 def _check_certificate_files(ca: _Ca, problems: list[ConfigProblem]) -> None:
-    given = [key for key in ("certificate_file", "chain_file") if ca.raw.get(key) is not None]
-    if given and not ca.external_parent:
-        for key in given:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc(key),
-                    "is only for a SUBORDINATE CA with external_parent: true (phase 2 imports "
-                    "the certificate signed outside AWS); remove it",
-                )
-            )
-    elif len(given) == 1:
-        missing = "chain_file" if given[0] == "certificate_file" else "certificate_file"
-        problems.append(
-            ConfigProblem.at(
-                ca.loc(missing),
-                f"is required with {given[0]}: phase 2 imports the signed certificate and its "
-                "issuers' chain together",
-            )
-        )
+    given = {key: ca.raw.get(key) is not None for key in ("certificate_file", "chain_file")}
+    for found in rules.external_certificate_problems(
+        external_parent=ca.external_parent, given=given
+    ):
+        problems.append(ConfigProblem.at(ca.loc(*found.field), found.message))
 
 
 def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:

@@ -221,3 +221,33 @@ def test_a_crl_certificate_without_any_crl_cname_is_refused() -> None:
     problem = only_problem(data)
     assert problem.path == "crl_distribution.certificate_arn"
     assert "given without domain_names" in problem.message
+
+
+def test_parentage_rules_name_the_field_of_each_problem() -> None:
+    def fields(**facts: Any) -> list[tuple[str | int, ...]]:
+        return [p.field for p in rules.parentage_problems(parent_choices="root", **facts)]
+
+    assert fields(ca_type="ROOT", parent_given=True, external_parent=True) == [
+        ("parent",),
+        ("external_parent",),
+    ]
+    assert fields(ca_type="SUBORDINATE", parent_given=True, external_parent=True) == [
+        ("external_parent",)
+    ]
+    assert fields(ca_type="SUBORDINATE", parent_given=False, external_parent=False) == [("parent",)]
+    assert fields(ca_type="SUBORDINATE", parent_given=True, external_parent=False) == []
+
+
+def test_external_certificate_rules_speak_the_callers_names() -> None:
+    def problems(external_parent: bool, **given: bool) -> list[str]:
+        found = rules.external_certificate_problems(external_parent=external_parent, given=given)
+        return [f"{rules.field_path(p.field)}: {p.message.split(':')[0]}" for p in found]
+
+    assert problems(True, external_certificate=True, external_chain=False) == [
+        "external_chain: is required with external_certificate"
+    ]
+    assert problems(False, certificate_file=True, chain_file=True) == [
+        "certificate_file: is only for a SUBORDINATE CA with external_parent",
+        "chain_file: is only for a SUBORDINATE CA with external_parent",
+    ]
+    assert problems(True, certificate_file=True, chain_file=True) == []
