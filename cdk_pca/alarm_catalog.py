@@ -46,7 +46,6 @@ Comparison = Literal[
 ]
 MissingData = Literal["breaching", "notBreaching"]
 
-_PKI_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _SUBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -203,11 +202,9 @@ def validate_monitoring_settings(
 ) -> list[str]:
     """Every problem with the arguments, one line each, naming the argument and what is allowed."""
     problems: list[str] = []
-    if not _PKI_NAME.match(pki_name):
-        problems.append(
-            f"pki_name: {pki_name!r} is not allowed; expected a letter, then letters, digits "
-            "or '-', at most 64 characters"
-        )
+    name_problem = rules.PKI_NAME.problem(pki_name)
+    if name_problem:
+        problems.append(f"pki_name: {name_problem}")
     _check_range(problems, "days_to_expiry", days_to_expiry, rules.DAYS_TO_EXPIRY_RANGE)
     _check_names(problems, "certificate_authorities", [ca.name for ca in certificate_authorities])
     _check_names(problems, "certificates", list(certificate_names))

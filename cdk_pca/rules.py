@@ -122,6 +122,33 @@ def whole_number_problem(value: Any, bounds: tuple[int, int]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class TextPattern:
+    """Text of `low`..`high` characters matching `regex` whole; `allowed` says it in words."""
+
+    regex: str
+    low: int
+    high: int
+    allowed: str
+
+    def problem(self, value: str) -> str | None:
+        if not self.low <= len(value) <= self.high:
+            return f"{show(value)} is {len(value)} characters long; allowed {self.low}..{self.high}"
+        if not re.fullmatch(self.regex, value):
+            return f"{show(value)} is not allowed; expected {self.allowed}"
+        return None
+
+
+# A PKI's name prefixes its stack, alarm and rule names: CloudFormation stack names start with a
+# letter and hold letters, digits and '-'.
+PKI_NAME: Final = TextPattern(
+    r"[A-Za-z][A-Za-z0-9-]*",
+    1,
+    64,
+    "a letter, then letters, digits and '-' (at most 64 characters)",
+)
+
+
 # Strings CloudFormation or the CDK act on instead of copying: a dynamic reference is resolved at
 # deploy time (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html),
 # and text that looks like a CDK token makes the synth look up a token that does not exist.

@@ -109,16 +109,17 @@ def _plain_text_problem(value: str) -> str | None:
 
 def pattern(regex: str, low: int, high: int, allowed: str) -> PlainValidator:
     """For Annotated[str, ...]: low..high characters matching `regex` (`allowed` in words)."""
-    compiled = re.compile(regex)
+    return text_pattern(rules.TextPattern(regex, low, high, allowed))
+
+
+def text_pattern(shape: rules.TextPattern) -> PlainValidator:
+    """For Annotated[str, ...]: text of the shape cdk_pca.rules describes."""
 
     def check(raw: Any) -> str:
         value = _require_text(raw)
-        if not low <= len(value) <= high:
-            raise ValueError(
-                f"{show(value)} is {len(value)} characters long; allowed {low}..{high}"
-            )
-        if not compiled.fullmatch(value):
-            raise ValueError(f"{show(value)} is not allowed; expected {allowed}")
+        problem = shape.problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     return PlainValidator(check)

@@ -37,6 +37,7 @@ from cdk_pca.config.fields import (
     one_of,
     pattern,
     subject_text,
+    text_pattern,
     whole_number,
 )
 from cdk_pca.config.rules import check_rules
@@ -51,16 +52,7 @@ CaName = Annotated[
     ),
 ]
 LookupName = Annotated[str, pattern(r"[a-z0-9-]+", 1, 64, "lowercase letters, digits and '-'")]
-# The stack name is derived from `name`: CloudFormation stack names start with a letter.
-StackName = Annotated[
-    str,
-    pattern(
-        r"[A-Za-z][A-Za-z0-9-]*",
-        1,
-        64,
-        "a letter, then letters, digits and '-' (at most 64 characters)",
-    ),
-]
+StackName = Annotated[str, text_pattern(rules.PKI_NAME)]
 
 
 class _Model(BaseModel):
