@@ -710,3 +710,13 @@ def test_a_created_ca_measures_itself_on_its_bare_arn() -> None:
     assert stack.resolve(root.metric("CRLGenerated").dimensions) == {
         "PrivateCAArn": stack.resolve(root.certificate_authority_arn_unactivated)
     }
+
+
+def test_an_external_parent_counts_as_a_level_of_the_hierarchy() -> None:
+    stack = new_stack()
+    parent = _sub(stack, "TopCa", None, external_parent=True, validity_days=3000)
+    for level in range(3, 7):
+        parent = _sub(stack, f"Level{level}", parent, validity_days=3000 - level)
+    errors = _synth_errors(stack)
+    assert "Test/Level6: parent: puts 'Level6' at level 6 (counting its external parent)" in errors
+    assert "Test/Level5" not in errors
