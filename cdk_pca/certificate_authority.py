@@ -298,26 +298,22 @@ class PrivateCertificateAuthority(CertificateAuthorityBase):
                 if message:
                     problems.append(rules.Problem(tuple(name.split(".")), message))
 
-        def allowed(name: str, options: tuple[str, ...]) -> Any:
-            return lambda value: (
-                None
-                if value in options
-                else f"{value!r} is not allowed; expected one of {', '.join(options)}"
-            )
+        def allowed(options: tuple[str, ...]) -> Any:
+            return lambda value: rules.choice_problem(value, options)
 
-        check("ca_type", self.ca_type, allowed("ca_type", vocabulary.CA_TYPES))
-        check("key_algorithm", self.key_algorithm, allowed("", vocabulary.KEY_ALGORITHMS))
+        check("ca_type", self.ca_type, allowed(vocabulary.CA_TYPES))
+        check("key_algorithm", self.key_algorithm, allowed(vocabulary.KEY_ALGORITHMS))
         if self.key_algorithm in vocabulary.KEY_ALGORITHMS:
             check(
                 "signing_algorithm",
                 self.signing_algorithm,
-                allowed("", vocabulary.signing_algorithms_for(self.key_algorithm)),
+                allowed(vocabulary.signing_algorithms_for(self.key_algorithm)),
             )
-        check("usage_mode", self.usage_mode, allowed("", vocabulary.USAGE_MODES))
+        check("usage_mode", self.usage_mode, allowed(vocabulary.USAGE_MODES))
         check(
             "key_storage_security_standard",
             self.key_storage_security_standard,
-            allowed("", vocabulary.KEY_STORAGE_SECURITY_STANDARDS),
+            allowed(vocabulary.KEY_STORAGE_SECURITY_STANDARDS),
         )
         subject = self.subject
         for attribute in rules.SUBJECT_MAX_LENGTHS:

@@ -227,16 +227,9 @@ def _string_list(
             problems.append(LookupProblem(name, f"{value!r} is not a string"))
             continue
         canonical = normalise(value) if normalise else value
-        if canonical not in allowed:
-            hint = next((a for a in allowed if a.lower() == canonical.lower()), None)
-            problems.append(
-                LookupProblem(
-                    name,
-                    f"{value!r} is not allowed"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
-                    + f"; allowed: {', '.join(allowed)}",
-                )
-            )
+        problem = rules.choice_problem(canonical, allowed)
+        if problem:
+            problems.append(LookupProblem(name, problem))
         elif canonical not in result:
             result.append(canonical)
     return tuple(result)

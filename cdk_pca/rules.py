@@ -9,6 +9,7 @@ path and argument) is for the caller to say.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 import reprlib
@@ -120,6 +121,18 @@ def whole_number_problem(value: Any, bounds: tuple[int, int]) -> str | None:
     if not low <= value <= high:
         return f"{value} is out of range; allowed {low}..{high}"
     return None
+
+
+def choice_problem(value: Any, allowed: Sequence[str]) -> str | None:
+    """One of `allowed`, spelled exactly (AWS enums are case-sensitive), with a hint if close."""
+    if isinstance(value, str) and value in allowed:
+        return None
+    hint = ""
+    if isinstance(value, str):
+        by_case = [choice for choice in allowed if choice.lower() == value.lower()]
+        close = by_case or difflib.get_close_matches(value, allowed, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{show(value)} is not allowed; expected one of {', '.join(allowed)}{hint}"
 
 
 @dataclass(frozen=True)

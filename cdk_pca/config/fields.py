@@ -6,7 +6,6 @@ with the text the user reads, and the loader prefixes it with the field's path.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -24,16 +23,10 @@ MAX_CA_NAME_LENGTH = 40
 
 def _one_of(allowed: Sequence[str]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
-        if isinstance(value, str) and value in allowed:
-            return value
-        hint = ""
-        if isinstance(value, str):
-            by_case = [choice for choice in allowed if choice.lower() == value.lower()]
-            close = by_case or difflib.get_close_matches(value, allowed, n=1, cutoff=0.75)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ValueError(
-            f"{show(value)} is not allowed; expected one of {', '.join(allowed)}{hint}"
-        )
+        problem = rules.choice_problem(value, allowed)
+        if problem:
+            raise ValueError(problem)
+        return str(value)
 
     return check
 
