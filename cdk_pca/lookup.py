@@ -673,14 +673,9 @@ def validate_ca_lookup_arguments(
             LookupProblem("common_name", f"must be a non-empty string, got {common_name!r}")
         )
     norm_statuses = _string_list("statuses", statuses, PCA_CA_STATUSES, problems)
-    if owner is not None and owner not in PCA_RESOURCE_OWNERS:
-        problems.append(
-            LookupProblem(
-                "owner",
-                f"{owner!r} is not allowed; allowed: {', '.join(PCA_RESOURCE_OWNERS)} "
-                "(or none for both)",
-            )
-        )
+    owner_problem = None if owner is None else rules.choice_problem(owner, PCA_RESOURCE_OWNERS)
+    if owner_problem:
+        problems.append(LookupProblem("owner", f"{owner_problem} (or none for both)"))
     if problems:
         raise InvalidLookupArgumentsError(problems)
     return CertificateAuthorityFilters(
