@@ -153,6 +153,7 @@ class PrivateCertificateAuthority(CertificateAuthorityBase):
         )
         self.validity_days = validity_days
         self.usage_mode: UsageMode = usage_mode
+        self._given_crl, self._given_ocsp = crl, ocsp
         self.crl = crl if crl is not None and crl.enabled else None
         self.crl_bucket = crl_bucket
         self.ocsp = ocsp if ocsp is not None and ocsp.enabled else None
@@ -357,6 +358,12 @@ class PrivateCertificateAuthority(CertificateAuthorityBase):
             problems.append(rules.Problem(("tags",), message))
         for text_field, text in self._template_texts(tags):
             check(text_field, text, rules.template_text_problem)
+        problems += rules.disabled_revocation_problems(
+            crl_enabled=self._given_crl is None or self._given_crl.enabled,
+            crl_settings=_changed(self._given_crl, CrlOptions(enabled=False)),
+            ocsp_enabled=self._given_ocsp is None or self._given_ocsp.enabled,
+            ocsp_settings=_changed(self._given_ocsp, OcspOptions(enabled=False)),
+        )
         problems += rules.ca_problems(self._facts())
         return [f"{rules.field_path(p.field)}: {p.message}" for p in problems]
 
@@ -506,6 +513,17 @@ class _SubordinateTemplateArn:
 def _unresolved(value: Any) -> bool:
     """A value only known at deploy time (a CfnParameter, an attribute): not checked at synth."""
     return bool(Token.is_unresolved(value))
+
+
+def _changed(options: Any, defaults: Any) -> list[str]:
+    """The settings of `options` that differ from `defaults` (none when `options` is None)."""
+    if options is None:
+        return []
+    return [
+        name
+        for name, value in vars(options).items()
+        if name != "enabled" and value != getattr(defaults, name)
+    ]
 
 
 def _as_dns_name(name: str | None) -> str | None:

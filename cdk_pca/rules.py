@@ -572,6 +572,33 @@ def _acm_renewal_problems(ca: CaFacts) -> list[Problem]:
     return []
 
 
+def disabled_revocation_problems(
+    *,
+    crl_enabled: bool,
+    crl_settings: Iterable[str],
+    ocsp_enabled: bool,
+    ocsp_settings: Iterable[str],
+) -> list[Problem]:
+    """Settings of a CRL or OCSP that is off would be dropped silently: refuse them instead.
+
+    `*_settings` name the settings given (not left at their defaults)."""
+    problems: list[Problem] = []
+    for section, what, enabled, settings in (
+        ("crl", "the CRL", crl_enabled, crl_settings),
+        ("ocsp", "OCSP", ocsp_enabled, ocsp_settings),
+    ):
+        if not enabled:
+            problems += [
+                Problem(
+                    (section, key),
+                    f"is set but {what} is disabled; add enabled: true to the {section} "
+                    "section or remove it",
+                )
+                for key in settings
+            ]
+    return problems
+
+
 # --- the hierarchy -------------------------------------------------------------------------------
 
 

@@ -182,24 +182,14 @@ def _check_certificate_files(ca: _Ca, problems: list[ConfigProblem]) -> None:
 
 def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:
     crl = _mapping(ca.raw.get("crl"))
-    if crl.get("enabled", False) is False:
-        for key in _CRL_SETTINGS:
-            if crl.get(key) is not None:
-                problems.append(
-                    ConfigProblem.at(
-                        ca.loc("crl", key),
-                        "is set but the CRL is disabled; add enabled: true to the crl section "
-                        "or remove it",
-                    )
-                )
     ocsp = _mapping(ca.raw.get("ocsp"))
-    if ocsp.get("enabled", False) is False and ocsp.get("custom_cname") is not None:
-        problems.append(
-            ConfigProblem.at(
-                ca.loc("ocsp", "custom_cname"),
-                "is set but OCSP is disabled; add enabled: true to the ocsp section or remove it",
-            )
-        )
+    for found in rules.disabled_revocation_problems(
+        crl_enabled=crl.get("enabled", False) is not False,
+        crl_settings=[key for key in _CRL_SETTINGS if crl.get(key) is not None],
+        ocsp_enabled=ocsp.get("enabled", False) is not False,
+        ocsp_settings=["custom_cname"] if ocsp.get("custom_cname") is not None else [],
+    ):
+        problems.append(ConfigProblem.at(ca.loc(*found.field), found.message))
 
 
 def _check_tree(by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:

@@ -720,3 +720,18 @@ def test_an_external_parent_counts_as_a_level_of_the_hierarchy() -> None:
     errors = _synth_errors(stack)
     assert "Test/Level6: parent: puts 'Level6' at level 6 (counting its external parent)" in errors
     assert "Test/Level5" not in errors
+
+
+def test_settings_of_a_disabled_crl_or_ocsp_are_refused_not_dropped() -> None:
+    with pytest.raises(ValueError) as raised:
+        _root(
+            new_stack(),
+            crl=CrlOptions(enabled=False, custom_cname="crl.example.com"),
+            ocsp=OcspOptions(enabled=False, custom_cname="ocsp.example.com"),
+        )
+    assert str(raised.value).splitlines()[1:] == [
+        "  crl.custom_cname: is set but the CRL is disabled; add enabled: true to the crl section "
+        "or remove it",
+        "  ocsp.custom_cname: is set but OCSP is disabled; add enabled: true to the ocsp section "
+        "or remove it",
+    ]
