@@ -402,6 +402,7 @@ class PrivateCertificateAuthority(CertificateAuthorityBase):
             validity_days=None if _unresolved(validity) else validity,
             usage_mode=self.usage_mode,
             external_parent=self.external_parent,
+            subject=_known_subject(self.subject),
             parent=parent,
         )
         nodes = [node]
@@ -513,6 +514,12 @@ class _SubordinateTemplateArn:
 def _unresolved(value: Any) -> bool:
     """A value only known at deploy time (a CfnParameter, an attribute): not checked at synth."""
     return bool(Token.is_unresolved(value))
+
+
+def _known_subject(subject: CaSubject) -> dict[str, str] | None:
+    """The subject's attributes, or None when one is only known at deploy time."""
+    given = {k: v for k, v in vars(subject).items() if v is not None}
+    return None if any(_unresolved(v) for v in given.values()) else given
 
 
 def _changed(options: Any, defaults: Any) -> list[str]:

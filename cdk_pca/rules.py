@@ -611,6 +611,8 @@ class CaNode:
     validity_days: int | None = None
     usage_mode: str | None = "GENERAL_PURPOSE"
     external_parent: bool = False
+    subject: Mapping[str, str] | None = None
+    """The subject's attributes that are known (None: unknown, not compared)."""
     parent: CaNode | None = None
     children: list[CaNode] = field(default_factory=list)
 
@@ -624,11 +626,11 @@ class TreeProblem:
 
 
 def hierarchy_problems(nodes: Sequence[CaNode]) -> list[TreeProblem]:
-    """Cycles, depth, lifetimes and short-lived parents, over the parent links of `nodes`.
+    """Cycles, depth, lifetimes, short-lived parents and distinct subjects, over `nodes`.
 
     Each CA is walked once: a file of thousands of CAs in one chain stays fast.
     """
-    problems: list[TreeProblem] = []
+    problems: list[TreeProblem] = _duplicate_subjects(nodes)
     levels, cycles = _resolve_chains(nodes)
     short_lived_children: dict[int, tuple[CaNode, list[str]]] = {}
     for node in nodes:
@@ -702,6 +704,33 @@ def hierarchy_problems(nodes: Sequence[CaNode]) -> list[TreeProblem]:
                 ),
             )
         )
+    return problems
+
+
+def _duplicate_subjects(nodes: Sequence[CaNode]) -> list[TreeProblem]:
+    """Clients find a certificate's issuer by its name: two CAs with one name break chains."""
+    first: dict[tuple[tuple[str, str], ...], CaNode] = {}
+    problems: list[TreeProblem] = []
+    for node in nodes:
+        if node.subject is None:
+            continue
+        key = tuple(
+            sorted((k, v.upper() if k == "country" else v) for k, v in node.subject.items())
+        )
+        if key in first:
+            problems.append(
+                TreeProblem(
+                    node,
+                    Problem(
+                        ("subject",),
+                        f"is the same as the subject of {first[key].name!r}: certificate chains "
+                        "are built by matching names, so every CA needs its own (change "
+                        "common_name)",
+                    ),
+                )
+            )
+        else:
+            first[key] = node
     return problems
 
 

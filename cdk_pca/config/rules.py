@@ -110,7 +110,6 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
     _check_tree(by_name, problems)
     _check_crl_distribution(data, cas, problems)
     _check_template_text(data, (), problems)
-    _check_distinct_subjects(cas, problems)
     _check_emails(_mapping(data.get("notifications")).get("emails"), problems)
     _check_alarms(_mapping(data.get("alarms")), by_name, problems)
     _check_lookups(data.get("lookups"), problems)
@@ -201,6 +200,7 @@ def _check_tree(by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:
             validity_days=ca.validity_days,
             usage_mode=ca.usage_mode,
             external_parent=ca.external_parent and ca.type == "SUBORDINATE",
+            subject=_subject(ca.raw.get("subject")),
         )
         for ca in by_name.values()
     }
@@ -214,6 +214,13 @@ def _check_tree(by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:
         problems.append(
             ConfigProblem.at(found.node.key.loc(*found.problem.field), found.problem.message)
         )
+
+
+def _subject(raw: Any) -> dict[str, str] | None:
+    """The subject's attributes as text, or None when it has no common name to compare."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("common_name"), str):
+        return None
+    return {str(k): str(v) for k, v in raw.items() if v is not None}
 
 
 def _check_crl_distribution(
@@ -255,32 +262,6 @@ def _check_template_text(value: Any, loc: Loc, problems: list[ConfigProblem]) ->
                 stack.append((child, (*where, str(key))))
         elif isinstance(item, list | tuple):
             stack.extend((child, (*where, index)) for index, child in enumerate(item))
-
-
-def _check_distinct_subjects(cas: list[_Ca], problems: list[ConfigProblem]) -> None:
-    """Clients find a certificate's issuer by its name: two CAs with one name break chains."""
-    first: dict[tuple[tuple[str, str], ...], _Ca] = {}
-    for ca in cas:
-        subject = ca.raw.get("subject")
-        if not isinstance(subject, Mapping) or not isinstance(subject.get("common_name"), str):
-            continue
-        key = tuple(
-            sorted(
-                (str(k), str(v).upper() if k == "country" else str(v))
-                for k, v in subject.items()
-                if v is not None
-            )
-        )
-        if key in first:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("subject"),
-                    f"is the same as the subject of {first[key].name!r}: certificate chains are "
-                    "built by matching names, so every CA needs its own (change common_name)",
-                )
-            )
-        else:
-            first[key] = ca
 
 
 def _check_emails(emails: Any, problems: list[ConfigProblem]) -> None:

@@ -735,3 +735,10 @@ def test_settings_of_a_disabled_crl_or_ocsp_are_refused_not_dropped() -> None:
         "  ocsp.custom_cname: is set but OCSP is disabled; add enabled: true to the ocsp section "
         "or remove it",
     ]
+
+
+def test_two_cas_of_one_tree_with_the_same_subject_are_refused_at_synth() -> None:
+    stack = new_stack()
+    root = _root(stack)
+    _sub(stack, "IssuingCa", root, subject=ROOT_SUBJECT)
+    assert "Test/IssuingCa: subject: is the same as the subject of 'RootCa'" in _synth_errors(stack)
