@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Unpack
 import jsii
 from aws_cdk import Resource
 from aws_cdk import aws_acmpca as acmpca
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk.aws_cloudwatch import Metric
 from aws_cdk.interfaces import aws_acmpca as acmpca_refs
 from constructs import Construct
 
@@ -80,35 +80,27 @@ class CertificateAuthorityBase(Resource):
             resource_arns=[self.certificate_authority_arn],
         )
 
-    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+    def metric(self, metric_name: str, **props: Any) -> Metric:
         """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
         return self.metrics.metric(metric_name, **props)
 
-    def metric_crl_generated(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
+    def metric_crl_generated(self, **options: Unpack[MetricOverrides]) -> Metric:
         """CRLs this CA published (Sum over 1 hour unless `options` say otherwise)."""
         return self.metrics.crl_generated(**options)
 
-    def metric_misconfigured_crl_bucket(
-        self, **options: Unpack[MetricOverrides]
-    ) -> cloudwatch.Metric:
+    def metric_misconfigured_crl_bucket(self, **options: Unpack[MetricOverrides]) -> Metric:
         """Failures to write the CRL to its bucket: any datapoint means clients get a stale CRL."""
         return self.metrics.misconfigured_crl_bucket(**options)
 
-    def metric_issue_certificate_success(
-        self, **options: Unpack[MetricOverrides]
-    ) -> cloudwatch.Metric:
+    def metric_issue_certificate_success(self, **options: Unpack[MetricOverrides]) -> Metric:
         """Successful IssueCertificate calls."""
         return self.metrics.issue_certificate_success(**options)
 
-    def metric_issue_certificate_failure(
-        self, **options: Unpack[MetricOverrides]
-    ) -> cloudwatch.Metric:
+    def metric_issue_certificate_failure(self, **options: Unpack[MetricOverrides]) -> Metric:
         """Failed IssueCertificate calls."""
         return self.metrics.issue_certificate_failure(**options)
 
-    def metric_issue_certificate_time(
-        self, **options: Unpack[MetricOverrides]
-    ) -> cloudwatch.Metric:
+    def metric_issue_certificate_time(self, **options: Unpack[MetricOverrides]) -> Metric:
         """IssueCertificate latency."""
         return self.metrics.issue_certificate_time(**options)
 
