@@ -172,6 +172,9 @@ class PrivateCertificateAuthority(CertificateAuthorityBase):
             raise ValueError(
                 f"{self.node.path}: invalid certificate authority:\n  " + "\n  ".join(problems)
             )
+        # Tags set above the CA (Tags.of(stack), PkiStack's `pki`) count toward its limit too;
+        # aspects have applied them by the time validations run.
+        self.node.add_validation(_TagLimitValidation(self, dict(tags or {})))
         if parent is not None:
             parent._children.append(self)
         else:
@@ -542,6 +545,26 @@ def _as_dns_name(name: str | None) -> str | None:
 
 def _subject_problem(attribute: str) -> Any:
     return lambda value: rules.subject_text_problem(attribute, value)
+
+
+@jsii.implements(IValidation)
+class _TagLimitValidation:
+    """The CA's tags as CloudFormation gets them, its own and those set above it, within the
+    limit (cdk_pca.rules.tag_problems)."""
+
+    def __init__(self, ca: PrivateCertificateAuthority, own: dict[str, str]) -> None:
+        self._ca = ca
+        self._own = own
+
+    def validate(self) -> list[str]:
+        rendered = self._ca._resource.tags.tag_values()
+        added = [key for key in rendered if key not in self._own]
+        if len(self._own) + len(added) <= rules.MAX_TAGS:
+            return []
+        return [
+            f"{self._ca.node.path}: tags: {message}"
+            for message in rules.tag_problems(self._own, added=added, unresolved=_unresolved)
+        ]
 
 
 @jsii.implements(IValidation)

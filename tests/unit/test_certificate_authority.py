@@ -742,3 +742,15 @@ def test_two_cas_of_one_tree_with_the_same_subject_are_refused_at_synth() -> Non
     root = _root(stack)
     _sub(stack, "IssuingCa", root, subject=ROOT_SUBJECT)
     assert "Test/IssuingCa: subject: is the same as the subject of 'RootCa'" in _synth_errors(stack)
+
+
+def test_tags_set_above_the_ca_count_toward_its_limit_at_synth() -> None:
+    import aws_cdk as cdk
+
+    stack = new_stack()
+    cdk.Tags.of(stack).add("team", "pki")
+    _root(stack, tags={f"k{i}": "v" for i in range(50)})
+    assert (
+        "Test/RootCa: tags: 50 tags given, and the stack adds 'team': 51 in all; AWS allows at "
+        "most 50 per resource" in _synth_errors(stack)
+    )
