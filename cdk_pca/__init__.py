@@ -16,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "CrlOptions": "cdk_pca.certificate_authority",
     "OcspOptions": "cdk_pca.certificate_authority",
     "CaSubject": "cdk_pca.certificate_authority",
+    "CertificateAuthorityBase": "cdk_pca.certificate_authority_base",
+    "ImportedCertificateAuthority": "cdk_pca.certificate_authority_base",
     "CrlBucket": "cdk_pca.crl_bucket",
     "CrlDistribution": "cdk_pca.crl_distribution",
     "OcspDistribution": "cdk_pca.ocsp_distribution",
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
         CrlOptions,
         OcspOptions,
         PrivateCertificateAuthority,
+    )
+    from cdk_pca.certificate_authority_base import (
+        CertificateAuthorityBase,
+        ImportedCertificateAuthority,
     )
     from cdk_pca.certificate_lookup import CertificateLookup
     from cdk_pca.config import ConfigError, PkiConfig, load_config

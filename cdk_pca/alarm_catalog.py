@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from cdk_pca import rules
 from cdk_pca.pca_metrics import (
     CRL_GENERATED,
     DAYS_TO_EXPIRY,
@@ -18,7 +19,6 @@ from cdk_pca.pca_metrics import (
     MISCONFIGURED_CRL_BUCKET,
     MetricDefinition,
 )
-from cdk_pca.vocabulary import DAYS_TO_EXPIRY_RANGE
 
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
@@ -31,10 +31,6 @@ MAX_ALARM_DESCRIPTION_LENGTH: Final = 1024
 # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
 MAX_RULE_NAME_LENGTH: Final = 64
 
-# CrlConfiguration.ExpirationInDays accepts 1..5000.
-# https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlConfiguration.html
-CRL_EXPIRATION_DAYS_RANGE: Final = (1, 5000)
-ISSUANCE_PERIOD_MINUTES_RANGE: Final = (1, 24 * 60)
 
 DEFAULT_DAYS_TO_EXPIRY: Final = 30
 # The CRL-not-generated alarm rests on Private CA's refresh schedule, which the current guide
@@ -50,9 +46,7 @@ Comparison = Literal[
 ]
 MissingData = Literal["breaching", "notBreaching"]
 
-_PKI_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _SUBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AlarmCatalogError(ValueError):
@@ -130,6 +124,12 @@ class EventRuleSpec:
     description: str
     condition: str
     """What the rule matches, in words, for `cdk-pca plan`."""
+    detail_filter: Mapping[str, Any]
+    """The `detail` part of the event pattern (the construct adds the resources' ARNs)."""
+    input_paths: Mapping[str, str]
+    """The event fields the notification quotes, by the names `message` uses (`<ca>`)."""
+    message: str
+    """The notification text, with `<name>` where EventBridge fills in `input_paths`."""
 
 
 @dataclass(frozen=True)
@@ -202,12 +202,10 @@ def validate_monitoring_settings(
 ) -> list[str]:
     """Every problem with the arguments, one line each, naming the argument and what is allowed."""
     problems: list[str] = []
-    if not _PKI_NAME.match(pki_name):
-        problems.append(
-            f"pki_name: {pki_name!r} is not allowed; expected a letter, then letters, digits "
-            "or '-', at most 64 characters"
-        )
-    _check_range(problems, "days_to_expiry", days_to_expiry, DAYS_TO_EXPIRY_RANGE)
+    name_problem = rules.PKI_NAME.problem(pki_name)
+    if name_problem:
+        problems.append(f"pki_name: {name_problem}")
+    _check_range(problems, "days_to_expiry", days_to_expiry, rules.DAYS_TO_EXPIRY_RANGE)
     _check_names(problems, "certificate_authorities", [ca.name for ca in certificate_authorities])
     _check_names(problems, "certificates", list(certificate_names))
     for ca in certificate_authorities:
@@ -216,19 +214,19 @@ def validate_monitoring_settings(
             problems,
             f"{where}.crl_expiration_days",
             ca.crl_expiration_days,
-            CRL_EXPIRATION_DAYS_RANGE,
+            rules.CRL_EXPIRATION_DAYS_RANGE,
         )
         _check_range(
             problems,
             f"{where}.issuance_failure_threshold",
             ca.issuance_failure_threshold,
-            (1, 1_000_000),
+            rules.ISSUANCE_FAILURE_THRESHOLD_RANGE,
         )
         _check_range(
             problems,
             f"{where}.issuance_failure_period_minutes",
             ca.issuance_failure_period_minutes,
-            ISSUANCE_PERIOD_MINUTES_RANGE,
+            rules.ISSUANCE_FAILURE_PERIOD_MINUTES_RANGE,
         )
         if ca.crl_generation_window_hours is not None:
             _check_range(
@@ -239,10 +237,9 @@ def validate_monitoring_settings(
             )
     for index, email in enumerate(emails):
         # "${Token[...]}" placeholders are only known at deploy time.
-        if "${Token[" not in email and not _EMAIL.match(email):
-            problems.append(
-                f"emails[{index}]: {email!r} is not an e-mail address; expected name@domain"
-            )
+        problem = None if "${Token[" in email else rules.email_problem(email)
+        if problem:
+            problems.append(f"emails[{index}]: {problem}")
     return problems
 
 
@@ -291,8 +288,8 @@ def _crl_bucket_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         subject=ca.name,
         kind="crl-bucket-misconfigured",
         metric=MISCONFIGURED_CRL_BUCKET,
-        statistic="Maximum",
-        period_seconds=3600,
+        statistic=MISCONFIGURED_CRL_BUCKET.statistic,
+        period_seconds=MISCONFIGURED_CRL_BUCKET.period_seconds,
         evaluation_periods=1,
         datapoints_to_alarm=1,
         threshold=1,
@@ -319,8 +316,8 @@ def _crl_not_generated_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         subject=ca.name,
         kind="crl-not-generated",
         metric=CRL_GENERATED,
-        statistic="Sum",
-        period_seconds=3600,
+        statistic=CRL_GENERATED.statistic,
+        period_seconds=CRL_GENERATED.period_seconds,
         evaluation_periods=window_hours,
         datapoints_to_alarm=window_hours,
         threshold=1,
@@ -350,7 +347,7 @@ def _issuance_failures_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
         subject=ca.name,
         kind="issuance-failures",
         metric=ISSUE_CERTIFICATE_FAILURE,
-        statistic="Sum",
+        statistic=ISSUE_CERTIFICATE_FAILURE.statistic,
         period_seconds=minutes * 60,
         evaluation_periods=1,
         datapoints_to_alarm=1,
@@ -381,8 +378,8 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
         subject=certificate,
         kind="certificate-expiring",
         metric=DAYS_TO_EXPIRY,
-        statistic="Minimum",
-        period_seconds=86400,
+        statistic=DAYS_TO_EXPIRY.statistic,
+        period_seconds=DAYS_TO_EXPIRY.period_seconds,
         evaluation_periods=1,
         datapoints_to_alarm=1,
         threshold=days_to_expiry,
@@ -402,6 +399,27 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
 
 def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) -> EventRuleSpec:
     """A rule for a Private CA event `ACM Private CA <event>` whose result is failure."""
+    # Private CA events carry the CA's ARN in `resources` (the issuance events add the
+    # certificate's ARN after it) and {"result": "failure"} in `detail`.
+    # https://docs.aws.amazon.com/privateca/latest/userguide/CloudWatchEvents.html
+    where = f"PKI {pki_name}, CA {ca.name} (<ca>)"
+    if kind == "crl-generation-failed":
+        paths = {"ca": "$.resources[0]", "time": "$.time", "reason": "$.detail.reason"}
+        message = (
+            f"{where}: AWS Private CA failed to generate or publish a CRL at <time>: "
+            "<reason>. Private CA retries every 15 minutes; relying parties fail once the "
+            "current CRL expires. First check the CRL bucket policy (acm-pca.amazonaws.com "
+            "may PutObject, PutObjectAcl, GetBucketAcl, GetBucketLocation), the bucket's KMS "
+            "key, and the MisconfiguredCRLBucket alarm."
+        )
+    else:
+        paths = {"ca": "$.resources[0]", "certificate": "$.resources[1]", "time": "$.time"}
+        message = (
+            f"{where}: AWS Private CA failed to issue certificate <certificate> at <time>. "
+            "First check the CA is ACTIVE and not expired, then the IssueCertificate call in "
+            "CloudTrail (CSR, template, validity longer than the CA's); aws acm-pca "
+            "get-certificate on that ARN shows the reason."
+        )
     return EventRuleSpec(
         name=rule_name(pki_name, ca.name, kind),
         subject=ca.name,
@@ -410,10 +428,17 @@ def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) 
         detail_type=f"ACM Private CA {event}",
         description=f"PKI {pki_name}, CA {ca.name}: ACM Private CA {event} failed",
         condition=f"event: {event} failure",
+        detail_filter={"result": ["failure"]},
+        input_paths=paths,
+        message=message,
     )
 
 
 def _certificate_expiration_rule(pki_name: str, days_to_expiry: int) -> EventRuleSpec:
+    # ACM sends this event daily from 45 days before expiry (configurable per account), with
+    # the certificate's ARN in `resources` and DaysToExpiry and CommonName in `detail`.
+    # https://docs.aws.amazon.com/acm/latest/userguide/supported-events.html
+    # The numeric filter starts the mails at the same threshold as the DaysToExpiry alarms.
     return EventRuleSpec(
         name=rule_name(pki_name, "certificates", "expiring"),
         subject="certificates",
@@ -422,13 +447,26 @@ def _certificate_expiration_rule(pki_name: str, days_to_expiry: int) -> EventRul
         detail_type="ACM Certificate Approaching Expiration",
         description=f"PKI {pki_name}: an ACM certificate has {days_to_expiry} days or fewer left",
         condition=(f"event: ACM Certificate Approaching Expiration, <= {days_to_expiry} days"),
+        detail_filter={"DaysToExpiry": [{"numeric": ["<=", days_to_expiry]}]},
+        input_paths={
+            "certificate": "$.resources[0]",
+            "common_name": "$.detail.CommonName",
+            "days": "$.detail.DaysToExpiry",
+        },
+        message=(
+            f"PKI {pki_name}: ACM certificate <certificate> (<common_name>) expires in "
+            "<days> days. ACM renews private certificates it manages from 60 days before expiry, "
+            "so renewal is failing. First check aws acm describe-certificate (RenewalSummary) and "
+            "that the issuing CA is ACTIVE and grants ACM renewal; an imported certificate must "
+            "be reimported."
+        ),
     )
 
 
 def _check_range(problems: list[str], field: str, value: int, bounds: tuple[int, int]) -> None:
-    low, high = bounds
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems.append(f"{field}: {value!r} is not allowed; expected a whole number {low}..{high}")
+    problem = rules.whole_number_problem(value, bounds)
+    if problem:
+        problems.append(f"{field}: {problem}")
 
 
 def _check_names(problems: list[str], field: str, names: list[str]) -> None:
@@ -442,38 +480,3 @@ def _check_names(problems: list[str], field: str, names: list[str]) -> None:
         elif name in seen:
             problems.append(f"{field}: name {name!r} appears more than once; names must be unique")
         seen.add(name)
-
-
-def ca_alarm_settings_for_config(config: Any) -> list[CaAlarmSettings]:
-    """Each CA's alarm settings from a validated `cdk_pca.config.PkiConfig`.
-
-    Duck-typed on purpose: this module imports neither the config loader nor aws_cdk, so the
-    monitoring construct stays free of the loader and `cdk-pca plan` free of aws_cdk.
-    """
-    alarms = config.alarms
-    settings: list[CaAlarmSettings] = []
-    for ca in config.certificate_authorities:
-        issuance = alarms.issuance_failures_for(ca.name) or alarms.issuance_failures
-        settings.append(
-            CaAlarmSettings(
-                name=ca.name,
-                crl_enabled=bool(ca.crl.enabled),
-                crl_expiration_days=int(ca.crl.expiration_days),
-                issuance_failure_threshold=int(issuance.threshold),
-                issuance_failure_period_minutes=int(issuance.period_minutes),
-                enabled=bool(alarms.enabled_for(ca.name)),
-            )
-        )
-    return settings
-
-
-def catalog_for_config(config: Any, certificate_names: Sequence[str] | None = None) -> AlarmCatalog:
-    """The catalog a `PkiStack` builds for `config`: its CAs and, by default, its lookups."""
-    if certificate_names is None:
-        certificate_names = [lookup.name for lookup in config.lookups]
-    return build_alarm_catalog(
-        pki_name=config.name,
-        certificate_authorities=ca_alarm_settings_for_config(config),
-        certificate_names=certificate_names,
-        days_to_expiry=int(config.alarms.days_to_expiry),
-    )

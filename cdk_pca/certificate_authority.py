@@ -6,7 +6,6 @@ in two phases. Its ARN carries the dependency on the activation, so nothing issu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,23 +13,23 @@ from typing import TYPE_CHECKING, Any, Literal
 import jsii
 from aws_cdk import (
     CfnOutput,
-    Duration,
     IStableStringProducer,
     Lazy,
-    Resource,
     Stack,
     Tags,
     Token,
 )
 from aws_cdk import aws_acmpca as acmpca
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk.interfaces import aws_acmpca as acmpca_refs
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from cdk_pca import vocabulary
+from cdk_pca import rules, vocabulary
+from cdk_pca.certificate_authority_base import (
+    CertificateAuthorityBase,
+    ImportedCertificateAuthority,
+)
 from cdk_pca.crl_bucket import CRL_OBJECT_ACL, CrlBucket
-from cdk_pca.pca_metrics import PCA_NAMESPACE, PRIVATE_CA_ARN_DIMENSION, PcaMetricFactory
+from cdk_pca.pca_metrics import PcaMetricFactory
 from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
 
 if TYPE_CHECKING:
@@ -39,14 +38,6 @@ if TYPE_CHECKING:
 
 CaType = Literal["ROOT", "SUBORDINATE"]
 UsageMode = Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
-
-# A DNS host name: labels of letters, digits and hyphens; no scheme, port or path. PCA takes the
-# CNAME verbatim into the CDP/AIA URL as http://<cname>/..., so anything else breaks every client.
-_HOST_NAME = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
-)
-_CUSTOM_PATH = re.compile(vocabulary.CRL_CUSTOM_PATH_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -102,7 +93,7 @@ class OcspOptions:
 
 
 @jsii.implements(acmpca.ICertificateAuthority)
-class PrivateCertificateAuthority(Resource):
+class PrivateCertificateAuthority(CertificateAuthorityBase):
     """An AWS Private CA with its CA certificate installed and activated.
 
     - ``ROOT``: self-signed with RootCACertificate/V1 and activated in the same deploy.
@@ -173,6 +164,7 @@ class PrivateCertificateAuthority(Resource):
         )
         self.validity_days = validity_days
         self.usage_mode: UsageMode = usage_mode
+        self._given_crl, self._given_ocsp = crl, ocsp
         self.crl = crl if crl is not None and crl.enabled else None
         self.crl_bucket = crl_bucket
         self.ocsp = ocsp if ocsp is not None and ocsp.enabled else None
@@ -183,8 +175,9 @@ class PrivateCertificateAuthority(Resource):
         self._min_path_len = path_len or 0
         self.signature: ParentSignature | None = None
 
+        self.acm_renewals = acm_renewals
+        self.key_storage_security_standard = key_storage_security_standard
         problems = self._check_props(
-            key_storage_security_standard=key_storage_security_standard,
             external_certificate=external_certificate,
             external_chain=external_chain,
             tags=tags or {},
@@ -193,8 +186,14 @@ class PrivateCertificateAuthority(Resource):
             raise ValueError(
                 f"{self.node.path}: invalid certificate authority:\n  " + "\n  ".join(problems)
             )
+        # Tags set above the CA (Tags.of(stack), PkiStack's `pki`) count toward its limit too;
+        # aspects have applied them by the time validations run.
+        self.node.add_validation(_TagLimitValidation(self, dict(tags or {})))
         if parent is not None:
-            parent._adopt(self)
+            parent._children.append(self)
+        else:
+            # The hierarchy rules run once per tree, at synth, when every child has been added.
+            self.node.add_validation(_HierarchyValidation(self))
 
         self._resource = acmpca.CfnCertificateAuthority(
             self,
@@ -259,12 +258,6 @@ class PrivateCertificateAuthority(Resource):
         return self.certificate_authority_arn_unactivated
 
     @property
-    def certificate_authority_ref(self) -> acmpca_refs.CertificateAuthorityReference:
-        return acmpca_refs.CertificateAuthorityReference(
-            certificate_authority_arn=self.certificate_authority_arn
-        )
-
-    @property
     def is_activated(self) -> bool:
         """False only for an externally signed CA whose certificate has not been given yet."""
         return self.activation is not None or self.signature is not None
@@ -279,120 +272,31 @@ class PrivateCertificateAuthority(Resource):
         """Level in the hierarchy: 1 for a root or an externally signed CA."""
         return 1 if self.parent is None else self.parent.depth + 1
 
-    def grant_issue(self, grantee: iam.IGrantable) -> iam.Grant:
-        """acm-pca:IssueCertificate and GetCertificate on this CA."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["acm-pca:IssueCertificate", "acm-pca:GetCertificate"],
-            resource_arns=[self.certificate_authority_arn],
-        )
+    @property
+    def metrics(self) -> PcaMetricFactory:
+        """The AWS/ACMPrivateCA metrics of this CA, on its bare ARN: metrics need no activation."""
+        return PcaMetricFactory(self.certificate_authority_arn_unactivated)
 
-    def grant_revoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """acm-pca:RevokeCertificate, plus the CRL bucket write access PCA requires of the caller."""
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["acm-pca:RevokeCertificate", "acm-pca:GetCertificate"],
-            resource_arns=[self.certificate_authority_arn],
-        )
+    def _grant_crl_write(self, grantee: iam.IGrantable) -> None:
         if self.crl_bucket is not None and self.crl is not None:
             self.crl_bucket.grant_crl_write(grantee)
-        return grant
 
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Describe the CA and read its certificate and CSR."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=[
-                "acm-pca:DescribeCertificateAuthority",
-                "acm-pca:GetCertificateAuthorityCertificate",
-                "acm-pca:GetCertificateAuthorityCsr",
-                "acm-pca:ListTags",
-            ],
-            resource_arns=[self.certificate_authority_arn],
-        )
-
-    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
-        """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
-        return cloudwatch.Metric(
-            namespace=PCA_NAMESPACE,
-            metric_name=metric_name,
-            dimensions_map={PRIVATE_CA_ARN_DIMENSION: self.certificate_authority_arn_unactivated},
-            **props,
-        )
-
-    def metric_crl_generated(
-        self,
+    @classmethod
+    def from_certificate_authority_arn(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        certificate_authority_arn: str,
         *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """CRLs this CA published (Sum; period, statistic and label may be overridden)."""
-        return PcaMetricFactory.crl_generated(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_misconfigured_crl_bucket(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Failures to write the CRL to its bucket: any datapoint means clients get a stale CRL."""
-        return PcaMetricFactory.misconfigured_crl_bucket(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_issue_certificate_success(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Successful IssueCertificate calls."""
-        return PcaMetricFactory.issue_certificate_success(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_issue_certificate_failure(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """Failed IssueCertificate calls."""
-        return PcaMetricFactory.issue_certificate_failure(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
-        )
-
-    def metric_issue_certificate_time(
-        self,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """IssueCertificate latency."""
-        return PcaMetricFactory.issue_certificate_time(
-            self.certificate_authority_arn_unactivated,
-            period=period,
-            statistic=statistic,
-            label=label,
+        crl_bucket: CrlBucket | None = None,
+    ) -> ImportedCertificateAuthority:
+        """A CA made elsewhere (e.g. shared from another account), with the same grants, metrics
+        and alarms (PkiMonitoring takes it as any ICertificateAuthority)."""
+        return ImportedCertificateAuthority(
+            scope,
+            construct_id,
+            certificate_authority_arn=certificate_authority_arn,
+            crl_bucket=crl_bucket,
         )
 
     # ---------------------------------------------------------------------------- internals
@@ -400,127 +304,138 @@ class PrivateCertificateAuthority(Resource):
     def _check_props(
         self,
         *,
-        key_storage_security_standard: str | None,
         external_certificate: str | None,
         external_chain: str | None,
         tags: Mapping[str, str],
     ) -> list[str]:
-        """Every problem with the arguments, each naming the argument, its value and what is allowed."""
-        problems: list[str] = []
+        """Every problem with the arguments (cdk_pca.rules, as the config checks them), each as
+        `argument: message`. Values only known at deploy time (tokens) are not checked."""
+        problems: list[rules.Problem] = []
 
-        def allowed(name: str, value: object, options: tuple[str, ...]) -> None:
-            if isinstance(value, str) and Token.is_unresolved(value):
-                return
-            if value not in options:
-                problems.append(
-                    f"{name}: {value!r} is not allowed; expected one of {', '.join(options)}"
-                )
+        def check(name: str, value: Any, problem: Any) -> None:
+            if value is not None and not _unresolved(value):
+                message = problem(value)
+                if message:
+                    problems.append(rules.Problem(tuple(name.split(".")), message))
 
-        allowed("ca_type", self.ca_type, vocabulary.CA_TYPES)
-        allowed("key_algorithm", self.key_algorithm, vocabulary.KEY_ALGORITHMS)
+        def allowed(options: tuple[str, ...]) -> Any:
+            return lambda value: rules.choice_problem(value, options)
+
+        check("ca_type", self.ca_type, allowed(vocabulary.CA_TYPES))
+        check("key_algorithm", self.key_algorithm, allowed(vocabulary.KEY_ALGORITHMS))
         if self.key_algorithm in vocabulary.KEY_ALGORITHMS:
-            allowed(
+            check(
                 "signing_algorithm",
                 self.signing_algorithm,
-                vocabulary.signing_algorithms_for(self.key_algorithm),
+                allowed(vocabulary.signing_algorithms_for(self.key_algorithm)),
             )
-        allowed("usage_mode", self.usage_mode, vocabulary.USAGE_MODES)
-        if key_storage_security_standard is not None:
-            allowed(
-                "key_storage_security_standard",
-                key_storage_security_standard,
-                vocabulary.KEY_STORAGE_SECURITY_STANDARDS,
-            )
-        subject = self.subject
-        if not subject.common_name or len(subject.common_name) > 64:
-            problems.append(
-                f"subject.common_name: {subject.common_name!r} must be 1 to 64 characters"
-            )
-        if subject.country is not None and not re.fullmatch(r"[A-Za-z]{2}", subject.country):
-            problems.append(
-                f"subject.country: {subject.country!r} must be a two-letter ISO 3166 code"
-            )
-        if not isinstance(self.validity_days, int) or self.validity_days < 1:
-            problems.append(f"validity_days: {self.validity_days!r} must be a whole number >= 1")
-
-        if self.ca_type == "ROOT" and (self.parent is not None or self.external_parent):
-            problems.append("parent: a ROOT CA signs itself; it takes no parent or external_parent")
-        signers = (
-            (self.parent is not None) + self.external_parent + (self.remote_parent is not None)
+        check("usage_mode", self.usage_mode, allowed(vocabulary.USAGE_MODES))
+        check(
+            "key_storage_security_standard",
+            self.key_storage_security_standard,
+            allowed(vocabulary.KEY_STORAGE_SECURITY_STANDARDS),
         )
-        if self.ca_type == "SUBORDINATE" and signers != 1:
+        subject = self.subject
+        for attribute in rules.SUBJECT_MAX_LENGTHS:
+            value = getattr(subject, attribute)
+            if attribute == "common_name" and value is None:
+                value = ""
+            check(f"subject.{attribute}", value, _subject_problem(attribute))
+        check("subject.country", subject.country, rules.country_problem)
+        check(
+            "validity_days",
+            self.validity_days,
+            lambda days: rules.whole_number_problem(days, rules.VALIDITY_DAYS_RANGE),
+        )
+        if self.parent is not None and self.remote_parent is not None:
             problems.append(
-                "parent: a SUBORDINATE CA needs exactly one of parent (a CA in this app), "
-                "remote_parent (in another account or region) or external_parent=True"
+                rules.Problem(
+                    ("remote_parent",),
+                    "parent and remote_parent are exclusive: a CA has one issuer, in this app "
+                    "(parent) or in another account or region (remote_parent)",
+                )
             )
-        if (external_certificate is None) != (external_chain is None):
-            problems.append(
-                "external_certificate/external_chain: give both (phase 2) or neither (phase 1)"
-            )
-        if external_certificate is not None and not self.external_parent:
-            problems.append("external_certificate: only for a CA with external_parent=True")
-        parent = self.parent
-        if parent is not None:
-            if parent.usage_mode == "SHORT_LIVED_CERTIFICATE":
-                problems.append(
-                    f"parent: {parent.node.id} is a SHORT_LIVED_CERTIFICATE CA, whose certificates "
-                    "last at most 7 days; it cannot sign CA certificates"
-                )
-            # Signed after its parent, so equal days would still end after the parent expires.
-            if self.validity_days >= parent.validity_days:
-                problems.append(
-                    f"validity_days: {self.validity_days} must be less than the parent's "
-                    f"{parent.validity_days}: a CA cannot outlive its issuer"
-                )
-            if parent.depth + 1 > vocabulary.MAX_HIERARCHY_DEPTH:
-                problems.append(
-                    f"parent: this CA would be level {parent.depth + 1}; AWS Private CA "
-                    f"hierarchies have at most {vocabulary.MAX_HIERARCHY_DEPTH} levels"
-                )
-
+        problems += rules.parentage_problems(
+            ca_type=self.ca_type,
+            parent_given=self.parent is not None or self.remote_parent is not None,
+            external_parent=self.external_parent,
+            parent_choices="a CA in this app, or remote_parent in another account or region",
+        )
+        problems += rules.external_certificate_problems(
+            external_parent=self.external_parent,
+            given={
+                "external_certificate": external_certificate is not None,
+                "external_chain": external_chain is not None,
+            },
+        )
         crl = self.crl
         if crl is not None:
             if self.crl_bucket is None:
-                problems.append("crl_bucket: required when CRLs are enabled")
-            if not 1 <= crl.expiration_days <= 5000:
-                problems.append(
-                    f"crl.expiration_days: {crl.expiration_days!r} is out of range; allowed 1..5000"
-                )
-            if crl.custom_cname is not None:
-                _check_host_name(problems, "crl.custom_cname", crl.custom_cname)
-            if crl.omit_extension and crl.custom_cname is not None:
-                # https://docs.aws.amazon.com/privateca/latest/APIReference/API_CrlDistributionPointExtensionConfiguration.html
-                problems.append(
-                    "crl.omit_extension: cannot be combined with crl.custom_cname; AWS Private CA "
-                    "refuses OmitExtension when a custom CNAME is set"
-                )
-            if crl.custom_path is not None and not _CUSTOM_PATH.fullmatch(crl.custom_path):
-                problems.append(
-                    f"crl.custom_path: {crl.custom_path!r} is not a valid object path "
-                    "(letters, digits and -;?:@&=+$,%_.!~*()' separated by /)"
-                )
-        if self.ocsp is not None and self.ocsp.custom_cname is not None:
-            _check_host_name(problems, "ocsp.custom_cname", self.ocsp.custom_cname)
-        for key, value in tags.items():
-            if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-                problems.append(f"tags: key {key!r} must be 1..128 characters, not starting aws:")
-            if len(value) > 256:
-                problems.append(f"tags.{key}: value is longer than 256 characters")
-        return problems
+                problems.append(rules.Problem(("crl_bucket",), "required when CRLs are enabled"))
+            check(
+                "crl.expiration_days",
+                crl.expiration_days,
+                lambda days: rules.whole_number_problem(days, rules.CRL_EXPIRATION_DAYS_RANGE),
+            )
+            check("crl.custom_cname", crl.custom_cname, rules.host_name_problem)
+            check("crl.custom_path", crl.custom_path, rules.crl_custom_path_problem)
+        if self.ocsp is not None:
+            check("ocsp.custom_cname", self.ocsp.custom_cname, rules.host_name_problem)
+        for message in rules.tag_problems(tags, unresolved=_unresolved):
+            problems.append(rules.Problem(("tags",), message))
+        for text_field, text in self._template_texts(tags):
+            check(text_field, text, rules.template_text_problem)
+        problems += rules.disabled_revocation_problems(
+            crl_enabled=self._given_crl is None or self._given_crl.enabled,
+            crl_settings=_changed(self._given_crl, CrlOptions(enabled=False)),
+            ocsp_enabled=self._given_ocsp is None or self._given_ocsp.enabled,
+            ocsp_settings=_changed(self._given_ocsp, OcspOptions(enabled=False)),
+        )
+        problems += rules.ca_problems(self._facts())
+        return [f"{rules.field_path(p.field)}: {p.message}" for p in problems]
 
-    def _adopt(self, child: PrivateCertificateAuthority) -> None:
-        self._children.append(child)
-        ancestor: PrivateCertificateAuthority | None = self
-        while ancestor is not None:
-            if (
-                ancestor.ca_type == "SUBORDINATE"
-                and ancestor.path_len > vocabulary.MAX_SUBORDINATE_PATH_LEN
-            ):
-                raise ValueError(
-                    f"{ancestor.node.path}: {ancestor.path_len} CA levels below it; "
-                    f"AWS Private CA allows at most {vocabulary.MAX_SUBORDINATE_PATH_LEN}"
-                )
-            ancestor = ancestor.parent
+    def _template_texts(self, tags: Mapping[str, str]) -> list[tuple[str, Any]]:
+        """The strings this CA copies into the template: each must be plain text."""
+        subject = [(f"subject.{k}", v) for k, v in vars(self.subject).items()]
+        return subject + [(f"tags.{key}", value) for key, value in tags.items()]
+
+    def _facts(self) -> rules.CaFacts:
+        """This CA's arguments as the rules read them: a token is unknown (None)."""
+
+        def known(value: Any) -> Any:
+            return None if value is None or _unresolved(value) else value
+
+        region = Stack.of(self).region
+        return rules.CaFacts(
+            usage_mode=known(self.usage_mode),
+            key_algorithm=known(self.key_algorithm),
+            signing_algorithm=known(self.signing_algorithm) or None,
+            key_storage=known(self.key_storage_security_standard),
+            key_storage_given=self.key_storage_security_standard is not None,
+            region=known(region),
+            validity_days=known(self.validity_days),
+            acm_renewals=self.acm_renewals,
+            crl_enabled=self.crl is not None,
+            crl_custom_cname_given=self.crl is not None and self.crl.custom_cname is not None,
+            crl_omit_extension=self.crl is not None and self.crl.omit_extension,
+        )
+
+    def _hierarchy_node(self, parent: rules.CaNode | None = None) -> list[rules.CaNode]:
+        """This CA and every CA below it as hierarchy-rule nodes, parents first."""
+        validity = self.validity_days
+        node = rules.CaNode(
+            key=self,
+            name=self.node.id,
+            validity_days=None if _unresolved(validity) else validity,
+            usage_mode=self.usage_mode,
+            external_parent=self.external_parent,
+            subject=_known_subject(self.subject),
+            parent=parent,
+        )
+        nodes = [node]
+        for child in self._children:
+            nodes += child._hierarchy_node(node)
+        return nodes
 
     def _revocation_configuration(
         self,
@@ -532,7 +447,7 @@ class PrivateCertificateAuthority(Resource):
                 expiration_in_days=self.crl.expiration_days,
                 s3_bucket_name=self.crl_bucket.bucket_name,
                 s3_object_acl=CRL_OBJECT_ACL,
-                custom_cname=self.crl.custom_cname,
+                custom_cname=_as_dns_name(self.crl.custom_cname),
                 crl_type="PARTITIONED" if self.crl.partitioned else "COMPLETE",
                 custom_path=self.crl.custom_path,
                 crl_distribution_point_extension_configuration=(
@@ -544,7 +459,7 @@ class PrivateCertificateAuthority(Resource):
         ocsp_configuration = None
         if self.ocsp is not None:
             ocsp_configuration = acmpca.CfnCertificateAuthority.OcspConfigurationProperty(
-                enabled=True, ocsp_custom_cname=self.ocsp.custom_cname
+                enabled=True, ocsp_custom_cname=_as_dns_name(self.ocsp.custom_cname)
             )
         if crl_configuration is None and ocsp_configuration is None:
             return None
@@ -650,14 +565,78 @@ class _SubordinateTemplateArn:
         self._ca = ca
 
     def produce(self) -> str:
-        return vocabulary.subordinate_template_arn(self._ca.path_len)
-
-
-def _check_host_name(problems: list[str], field: str, value: str) -> None:
-    if Token.is_unresolved(value):
-        return
-    if not _HOST_NAME.match(value):
-        problems.append(
-            f"{field}: {value!r} must be a bare host name such as crl.example.com "
-            "(no scheme, port or path)"
+        # Tokens are resolved before validation runs (CDK looks for cross-stack references): a
+        # hierarchy too deep fails in _HierarchyValidation, with its path, not here.
+        return vocabulary.subordinate_template_arn(
+            min(self._ca.path_len, vocabulary.MAX_SUBORDINATE_PATH_LEN)
         )
+
+
+def _unresolved(value: Any) -> bool:
+    """A value only known at deploy time (a CfnParameter, an attribute): not checked at synth."""
+    return bool(Token.is_unresolved(value))
+
+
+def _known_subject(subject: CaSubject) -> dict[str, str] | None:
+    """The subject's attributes, or None when one is only known at deploy time."""
+    given = {k: v for k, v in vars(subject).items() if v is not None}
+    return None if any(_unresolved(v) for v in given.values()) else given
+
+
+def _changed(options: Any, defaults: Any) -> list[str]:
+    """The settings of `options` that differ from `defaults` (none when `options` is None)."""
+    if options is None:
+        return []
+    return [
+        name
+        for name, value in vars(options).items()
+        if name != "enabled" and value != getattr(defaults, name)
+    ]
+
+
+def _as_dns_name(name: str | None) -> str | None:
+    """The name as the rules normalise it (A-label, no root dot), as the config hands it over."""
+    if name is None or _unresolved(name):
+        return name
+    return rules.host_name(name)[0] or name
+
+
+def _subject_problem(attribute: str) -> Any:
+    return lambda value: rules.subject_text_problem(attribute, value)
+
+
+@jsii.implements(IValidation)
+class _TagLimitValidation:
+    """The CA's tags as CloudFormation gets them, its own and those set above it, within the
+    limit (cdk_pca.rules.tag_problems)."""
+
+    def __init__(self, ca: PrivateCertificateAuthority, own: dict[str, str]) -> None:
+        self._ca = ca
+        self._own = own
+
+    def validate(self) -> list[str]:
+        rendered = self._ca._resource.tags.tag_values()
+        added = [key for key in rendered if key not in self._own]
+        if len(self._own) + len(added) <= rules.MAX_TAGS:
+            return []
+        return [
+            f"{self._ca.node.path}: tags: {message}"
+            for message in rules.tag_problems(self._own, added=added, unresolved=_unresolved)
+        ]
+
+
+@jsii.implements(IValidation)
+class _HierarchyValidation:
+    """The hierarchy rules (cdk_pca.rules.hierarchy_problems) over one tree, at synth: every
+    child is known then. Each problem names the CA's construct path and its argument."""
+
+    def __init__(self, top: PrivateCertificateAuthority) -> None:
+        self._top = top
+
+    def validate(self) -> list[str]:
+        found = rules.hierarchy_problems(self._top._hierarchy_node())
+        return [
+            f"{item.node.key.node.path}: {rules.field_path(item.problem.field)}: "
+            f"{item.problem.message}"
+            for item in found
+        ]

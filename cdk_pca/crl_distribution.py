@@ -14,6 +14,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_pca import rules
 from cdk_pca.checkov import skip_checkov_checks
 from cdk_pca.crl_bucket import CrlBucket
 
@@ -60,10 +61,11 @@ class CrlDistribution(Construct):
         price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
     ) -> None:
         super().__init__(scope, construct_id)
-        if certificate is not None and not domain_names:
-            raise ValueError(
-                f"{self.node.path}: certificate: given without domain_names; it would cover nothing"
-            )
+        problem = rules.crl_certificate_problem(
+            certificate_given=certificate is not None, domain_name_count=len(domain_names)
+        )
+        if problem:
+            raise ValueError(f"{self.node.path}: certificate: {problem}")
         cache_policy = cloudfront.CachePolicy(
             self,
             "CachePolicy",

@@ -25,6 +25,7 @@ from cdk_pca.revocation.crl import evaluate_crl
 from cdk_pca.revocation.fetch import MAX_TIMEOUT_SECONDS, FetchError, fetch
 from cdk_pca.revocation.ocsp import build_request, evaluate_response
 from cdk_pca.revocation.result import GOOD, REVOKED
+from cdk_pca.vocabulary import ca_output_key
 
 # Exit codes of the contract (DESIGN.md): 0 every check passed, 1 a problem found, 2 could not check.
 EXIT_HEALTHY: Final = 0
@@ -190,12 +191,6 @@ class DoctorTarget:
 
 
 # --- finding the CAs of a deployed config -------------------------------------------------------
-
-
-def ca_output_key(ca_name: str) -> str:
-    """The PkiStack output holding a CA's ARN: `issuing-2` -> `Issuing2CaArn`. The same mapping as
-    stacks.pki_stack.ca_construct_id (a test holds the two together; that module imports aws_cdk)."""
-    return "".join(part.capitalize() for part in ca_name.split("-")) + "CaArn"
 
 
 def targets_from_config(

@@ -27,13 +27,12 @@ or missing, and GetCertificate only if it is ISSUED.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cdk_pca.aws_names import looks_like_an_ip_address
+from cdk_pca import rules
 from cdk_pca.vocabulary import ACM_CERTIFICATE_STATUSES, ACM_CERTIFICATE_TYPES, ACM_KEY_TYPES
 
 if TYPE_CHECKING:
@@ -62,16 +61,6 @@ DEFAULT_STATUSES = ("ISSUED",)
 # ListCertificates returns at most 1,000 summaries a page (MaxItems 1..1000, botocore `acm` model);
 # asking for the maximum keeps the number of pages, and so of calls, as small as possible.
 LIST_PAGE_SIZE = 1000
-
-# ACM tag limits: https://docs.aws.amazon.com/acm/latest/APIReference/API_Tag.html
-_MAX_TAG_KEY_LENGTH = 128
-_MAX_TAG_VALUE_LENGTH = 256
-
-# RFC 1035 host-name rules as ACM's DomainNameString pattern applies them (letters, digits and
-# inner hyphens, labels of at most 63 characters, at most 253 in all).
-# https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateSummary.html
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_MAX_NAME_LENGTH = 253
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -211,47 +200,10 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def _normalise_dns_name(name: str, *, allow_wildcard: bool) -> tuple[str | None, str | None]:
-    """(normalised name, None) or (None, what is wrong). Accepts Unicode names as their A-labels."""
-    if not name:
-        return None, "must not be empty"
-    if name != name.strip() or any(c.isspace() for c in name):
-        return None, f"{name!r} contains white space"
-    candidate = name[:-1] if name.endswith(".") else name
-    if looks_like_an_ip_address(candidate):  # the config's host name rule too
-        # ACM requests certificates for DNS names (RequestCertificate: "DomainName: Fully
-        # qualified domain name (FQDN), such as www.example.com"), and matching here compares DNS
-        # names: https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html
-        return None, (
-            f"{name!r} looks like an IP address (its last label is a number), not a DNS name; "
-            "ACM certificates are found by the DNS names they cover (look up an imported "
-            "certificate for an IP address by --tag)"
-        )
-    if not candidate.isascii():
-        try:
-            candidate = candidate.encode("idna").decode("ascii")
-        except UnicodeError:
-            return None, f"{name!r} is not a valid internationalised domain name"
-    candidate = candidate.lower()
-    labels = candidate.split(".")
-    if labels[0] == "*":
-        if not allow_wildcard:
-            return None, (
-                f"{name!r} is a wildcard; give a concrete host name (use `domain` to find the "
-                "certificate whose domain name is exactly this wildcard)"
-            )
-        labels = labels[1:]
-        if not labels:
-            return None, f"{name!r} is a bare wildcard; a wildcard needs a parent domain"
-    if len(candidate) > _MAX_NAME_LENGTH:
-        return None, f"{name!r} is longer than {_MAX_NAME_LENGTH} characters"
-    for label in labels:
-        if not _LABEL.match(label):
-            return None, (
-                f"{name!r} is not a valid DNS name: label {label!r} must be 1-63 letters, digits "
-                "or inner hyphens"
-                + (" (a wildcard is allowed only as the whole first label)" if "*" in label else "")
-            )
-    return candidate, None
+    """(normalised name, None) or (None, what is wrong): the project's host-name policy
+    (cdk_pca.rules.host_name), lowercased because ACM compares names without case."""
+    normalised, problem = rules.host_name(name, wildcard=allow_wildcard)
+    return (normalised.lower() if normalised else None), problem
 
 
 def _string_list(
@@ -275,16 +227,9 @@ def _string_list(
             problems.append(LookupProblem(name, f"{value!r} is not a string"))
             continue
         canonical = normalise(value) if normalise else value
-        if canonical not in allowed:
-            hint = next((a for a in allowed if a.lower() == canonical.lower()), None)
-            problems.append(
-                LookupProblem(
-                    name,
-                    f"{value!r} is not allowed"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
-                    + f"; allowed: {', '.join(allowed)}",
-                )
-            )
+        problem = rules.choice_problem(canonical, allowed)
+        if problem:
+            problems.append(LookupProblem(name, problem))
         elif canonical not in result:
             result.append(canonical)
     return tuple(result)
@@ -297,29 +242,14 @@ def _key_type_name(value: str) -> str:
 
 
 def _tag_filter(tags: Mapping[str, str] | None, problems: list[LookupProblem]) -> dict[str, str]:
-    norm_tags: dict[str, str] = {}
-    if tags is not None:
-        if not isinstance(tags, Mapping):
-            problems.append(LookupProblem("tags", f"must be a mapping of str to str, got {tags!r}"))
-        else:
-            for key, value in tags.items():
-                if not isinstance(key, str) or not isinstance(value, str):
-                    problems.append(
-                        LookupProblem("tags", f"{key!r}: {value!r} is not a str: str pair")
-                    )
-                elif not key or len(key) > _MAX_TAG_KEY_LENGTH:
-                    problems.append(
-                        LookupProblem("tags", f"key {key!r} must be 1-{_MAX_TAG_KEY_LENGTH} chars")
-                    )
-                elif len(value) > _MAX_TAG_VALUE_LENGTH:
-                    problems.append(
-                        LookupProblem(
-                            "tags", f"value of {key!r} is longer than {_MAX_TAG_VALUE_LENGTH} chars"
-                        )
-                    )
-                else:
-                    norm_tags[key] = value
-    return norm_tags
+    if tags is None:
+        return {}
+    if not isinstance(tags, Mapping):
+        problems.append(LookupProblem("tags", f"must be a mapping of str to str, got {tags!r}"))
+        return {}
+    found = rules.tag_problems(tags)
+    problems.extend(LookupProblem("tags", message) for message in found)
+    return {} if found else dict(tags)
 
 
 def validate_lookup_arguments(
@@ -354,15 +284,6 @@ def validate_lookup_arguments(
             norm_domain = normalised
         else:
             norm_hostname = normalised
-    if domain is not None and hostname is not None:
-        problems.append(
-            LookupProblem(
-                "hostname",
-                "give either domain (exact DomainName) or hostname (DomainName or SANs covering "
-                "the host), not both",
-            )
-        )
-
     norm_tags = _tag_filter(tags, problems)
 
     norm_statuses = _string_list("statuses", statuses, ACM_CERTIFICATE_STATUSES, problems)
@@ -373,14 +294,15 @@ def validate_lookup_arguments(
     if not isinstance(most_recent, bool):
         problems.append(LookupProblem("most_recent", f"must be true or false, got {most_recent!r}"))
 
-    if domain is None and hostname is None and (tags is None or tags == {}):
-        problems.append(
-            LookupProblem(
-                "domain",
-                "a lookup needs domain, hostname or tags (statuses, types and key_types only "
-                "narrow it down)",
-            )
+    problems += [
+        # Arguments have no whole to point at: a missing selection is reported on `domain`.
+        LookupProblem(str(problem.field[0]) if problem.field else "domain", problem.message)
+        for problem in rules.lookup_selection_problems(
+            domain_given=domain is not None,
+            hostname_given=hostname is not None,
+            tags_given=tags is not None and tags != {},
         )
+    ]
     if problems:
         raise InvalidLookupArgumentsError(problems)
     return LookupFilters(
@@ -751,14 +673,9 @@ def validate_ca_lookup_arguments(
             LookupProblem("common_name", f"must be a non-empty string, got {common_name!r}")
         )
     norm_statuses = _string_list("statuses", statuses, PCA_CA_STATUSES, problems)
-    if owner is not None and owner not in PCA_RESOURCE_OWNERS:
-        problems.append(
-            LookupProblem(
-                "owner",
-                f"{owner!r} is not allowed; allowed: {', '.join(PCA_RESOURCE_OWNERS)} "
-                "(or none for both)",
-            )
-        )
+    owner_problem = None if owner is None else rules.choice_problem(owner, PCA_RESOURCE_OWNERS)
+    if owner_problem:
+        problems.append(LookupProblem("owner", f"{owner_problem} (or none for both)"))
     if problems:
         raise InvalidLookupArgumentsError(problems)
     return CertificateAuthorityFilters(

@@ -57,7 +57,7 @@ class MonitoredCa(CaAlarmSettings):
     def from_settings(
         cls, settings: CaAlarmSettings, certificate_authority: acmpca.ICertificateAuthority
     ) -> MonitoredCa:
-        """The CA `settings` describe (e.g. from `alarm_catalog.ca_alarm_settings_for_config`)."""
+        """The CA `settings` describe (e.g. from `cdk_pca.config.alarms.ca_alarm_settings_for_config`)."""
         return cls(certificate_authority=certificate_authority, **asdict(settings))
 
 
@@ -239,10 +239,16 @@ class PkiMonitoring(Construct):
         )
 
     def _create_rule(self, spec: EventRuleSpec) -> events.CfnRule:
+        # Everything but the resources' ARNs is decided by the catalog (and shown by `plan`).
+        pattern: dict[str, Any] = {"source": [spec.source], "detail-type": [spec.detail_type]}
         if spec.source == "aws.acm":
-            pattern, paths, text = self._certificate_expiration_event()
+            if self._certificates:
+                pattern["resources"] = [c.certificate_arn for c in self._certificates.values()]
         else:
-            pattern, paths, text = self._ca_failure_event(spec)
+            pattern["resources"] = [
+                self._cas[spec.subject].certificate_authority.certificate_authority_arn
+            ]
+        pattern["detail"] = dict(spec.detail_filter)
         return events.CfnRule(
             self,
             f"{spec.subject}-{spec.kind}-rule",
@@ -257,68 +263,12 @@ class PkiMonitoring(Construct):
                     # A JSON string template: SNS delivers the text with the values filled in.
                     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
                     input_transformer=events.CfnRule.InputTransformerProperty(
-                        input_paths_map=paths, input_template=json.dumps(text)
+                        input_paths_map=dict(spec.input_paths),
+                        input_template=json.dumps(spec.message),
                     ),
                 )
             ],
         )
-
-    def _ca_failure_event(self, spec: EventRuleSpec) -> tuple[dict[str, Any], dict[str, str], str]:
-        # Private CA events carry the CA's ARN in `resources` (the issuance events add the
-        # certificate's ARN after it) and {"result": "failure"} in `detail`.
-        # https://docs.aws.amazon.com/privateca/latest/userguide/CloudWatchEvents.html
-        ca_arn = self._cas[spec.subject].certificate_authority.certificate_authority_arn
-        pattern = {
-            "source": [spec.source],
-            "detail-type": [spec.detail_type],
-            "resources": [ca_arn],
-            "detail": {"result": ["failure"]},
-        }
-        where = f"PKI {self.pki_name}, CA {spec.subject} (<ca>)"
-        if spec.kind == "crl-generation-failed":
-            paths = {"ca": "$.resources[0]", "time": "$.time", "reason": "$.detail.reason"}
-            text = (
-                f"{where}: AWS Private CA failed to generate or publish a CRL at <time>: "
-                "<reason>. Private CA retries every 15 minutes; relying parties fail once the "
-                "current CRL expires. First check the CRL bucket policy (acm-pca.amazonaws.com "
-                "may PutObject, PutObjectAcl, GetBucketAcl, GetBucketLocation), the bucket's KMS "
-                "key, and the MisconfiguredCRLBucket alarm."
-            )
-        else:
-            paths = {"ca": "$.resources[0]", "certificate": "$.resources[1]", "time": "$.time"}
-            text = (
-                f"{where}: AWS Private CA failed to issue certificate <certificate> at <time>. "
-                "First check the CA is ACTIVE and not expired, then the IssueCertificate call in "
-                "CloudTrail (CSR, template, validity longer than the CA's); aws acm-pca "
-                "get-certificate on that ARN shows the reason."
-            )
-        return pattern, paths, text
-
-    def _certificate_expiration_event(self) -> tuple[dict[str, Any], dict[str, str], str]:
-        # ACM sends this event daily from 45 days before expiry (configurable per account), with
-        # the certificate's ARN in `resources` and DaysToExpiry and CommonName in `detail`.
-        # https://docs.aws.amazon.com/acm/latest/userguide/supported-events.html
-        # The numeric filter starts the mails at the same threshold as the DaysToExpiry alarms.
-        pattern: dict[str, Any] = {
-            "source": ["aws.acm"],
-            "detail-type": ["ACM Certificate Approaching Expiration"],
-            "detail": {"DaysToExpiry": [{"numeric": ["<=", self._days_to_expiry]}]},
-        }
-        if self._certificates:
-            pattern["resources"] = [c.certificate_arn for c in self._certificates.values()]
-        paths = {
-            "certificate": "$.resources[0]",
-            "common_name": "$.detail.CommonName",
-            "days": "$.detail.DaysToExpiry",
-        }
-        text = (
-            f"PKI {self.pki_name}: ACM certificate <certificate> (<common_name>) expires in "
-            "<days> days. ACM renews private certificates it manages from 60 days before expiry, "
-            "so renewal is failing. First check aws acm describe-certificate (RenewalSummary) and "
-            "that the issuing CA is ACTIVE and grants ACM renewal; an imported certificate must "
-            "be reimported."
-        )
-        return pattern, paths, text
 
     def _create_dashboard(self) -> cloudwatch.CfnDashboard:
         stack = Stack.of(self)

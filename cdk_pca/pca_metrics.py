@@ -7,7 +7,7 @@ factories return `cloudwatch.Metric` and import aws_cdk only when called.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from aws_cdk import Duration
@@ -99,75 +99,55 @@ def metric(
     )
 
 
+class MetricOverrides(TypedDict, total=False):
+    """The `cloudwatch.MetricOptions` a caller may override (each defaults to the metric's own)."""
+
+    period: Duration | None
+    statistic: str | None
+    label: str | None
+
+
 class PcaMetricFactory:
-    """AWS/ACMPrivateCA metrics of one CA, by its ARN (a token is fine).
+    """AWS/ACMPrivateCA metrics of one CA, bound to its ARN (a token is fine), as
+    cdk-monitoring-constructs' factories are bound to what they measure.
 
     Each method takes the overrides of `cloudwatch.MetricOptions` that matter here (period,
     statistic, label); the defaults suit the metric (counts summed, latency averaged).
     """
 
-    @staticmethod
-    def crl_generated(
-        ca_arn: str,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def __init__(self, ca_arn: str) -> None:
+        self.ca_arn = ca_arn
+
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        """Any AWS/ACMPrivateCA metric of this CA (dimension PrivateCAArn)."""
+        from aws_cdk import aws_cloudwatch as cloudwatch
+
+        return cloudwatch.Metric(
+            namespace=PCA_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={PRIVATE_CA_ARN_DIMENSION: self.ca_arn},
+            **props,
+        )
+
+    def crl_generated(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """CRLs generated. Default: Sum over 1 hour."""
-        return metric(CRL_GENERATED, ca_arn, period=period, statistic=statistic, label=label)
+        return metric(CRL_GENERATED, self.ca_arn, **options)
 
-    @staticmethod
-    def misconfigured_crl_bucket(
-        ca_arn: str,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def misconfigured_crl_bucket(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Failed CRL writes to the S3 bucket. Default: Maximum over 1 hour."""
-        return metric(
-            MISCONFIGURED_CRL_BUCKET, ca_arn, period=period, statistic=statistic, label=label
-        )
+        return metric(MISCONFIGURED_CRL_BUCKET, self.ca_arn, **options)
 
-    @staticmethod
-    def issue_certificate_success(
-        ca_arn: str,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def issue_certificate_success(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Certificates issued. Default: Sum over 5 minutes."""
-        return metric(
-            ISSUE_CERTIFICATE_SUCCESS, ca_arn, period=period, statistic=statistic, label=label
-        )
+        return metric(ISSUE_CERTIFICATE_SUCCESS, self.ca_arn, **options)
 
-    @staticmethod
-    def issue_certificate_failure(
-        ca_arn: str,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def issue_certificate_failure(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Failed IssueCertificate calls. Default: Sum over 5 minutes."""
-        return metric(
-            ISSUE_CERTIFICATE_FAILURE, ca_arn, period=period, statistic=statistic, label=label
-        )
+        return metric(ISSUE_CERTIFICATE_FAILURE, self.ca_arn, **options)
 
-    @staticmethod
-    def issue_certificate_time(
-        ca_arn: str,
-        *,
-        period: Duration | None = None,
-        statistic: str | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
+    def issue_certificate_time(self, **options: Unpack[MetricOverrides]) -> cloudwatch.Metric:
         """Milliseconds from an issuance request to its end. Default: Average over 5 minutes."""
-        return metric(
-            ISSUE_CERTIFICATE_TIME, ca_arn, period=period, statistic=statistic, label=label
-        )
+        return metric(ISSUE_CERTIFICATE_TIME, self.ca_arn, **options)
 
 
 class AcmMetricFactory:

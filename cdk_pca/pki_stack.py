@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
-from cdk_pca.alarm_catalog import ca_alarm_settings_for_config
+from cdk_pca import rules
 from cdk_pca.certificate_authority import (
     CaSubject,
     CrlOptions,
@@ -20,11 +20,13 @@ from cdk_pca.certificate_authority import (
     PrivateCertificateAuthority,
 )
 from cdk_pca.config import PkiConfig
+from cdk_pca.config.alarms import ca_alarm_settings_for_config
 from cdk_pca.config.organization import RAM_PERMISSIONS, SUBORDINATE_RAM_PERMISSION
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
 from cdk_pca.ocsp_distribution import OcspDistribution
+from cdk_pca.vocabulary import ca_construct_id, ca_output_key, construct_id_stem
 
 if TYPE_CHECKING:
     from aws_cdk import aws_certificatemanager as acm
@@ -34,16 +36,11 @@ if TYPE_CHECKING:
 
 def ca_lookup_tags(pki_name: str, ca_name: str) -> dict[str, str]:
     """The tags by which a stack of another account or region finds a CA of this PKI."""
-    return {"pki": pki_name, CA_NAME_TAG: ca_name}
+    return {rules.STACK_TAG_KEY: pki_name, CA_NAME_TAG: ca_name}
 
 
 # On every CA of a PKI with environments: its name in the config, so that other stacks find it.
 CA_NAME_TAG = "pki-ca"
-
-
-def ca_construct_id(ca_name: str) -> str:
-    """`issuing-2` -> `Issuing2Ca`. Part of every CA's logical ID: never change this mapping."""
-    return "".join(part.capitalize() for part in ca_name.split("-")) + "Ca"
 
 
 class PkiStack(Stack):
@@ -80,7 +77,7 @@ class PkiStack(Stack):
             for ca in config.certificate_authorities
             if environment is None or ca.environment == environment
         )
-        Tags.of(self).add("pki", config.name)
+        Tags.of(self).add(rules.STACK_TAG_KEY, config.name)
 
         self.crl_bucket: CrlBucket | None = None
         self.crl_distribution: CrlDistribution | None = None
@@ -250,7 +247,7 @@ class PkiStack(Stack):
         )
         CfnOutput(
             self,
-            f"{ca_construct_id(ca_config.name)}Arn",
+            ca_output_key(ca_config.name),
             description=f"ARN of the {ca_config.name} CA ({subject.common_name})",
             value=ca.certificate_authority_arn,
         )
@@ -388,7 +385,7 @@ class PkiStack(Stack):
                 raise ValueError(str(exc)) from exc
             except CertificateLookupError as exc:
                 raise ValueError(f"{label}: {exc}") from exc
-            construct_id = "".join(part.capitalize() for part in entry.name.split("-")) + "Lookup"
+            construct_id = construct_id_stem(entry.name) + "Lookup"
             lookup = CertificateLookup(
                 self,
                 construct_id,

@@ -88,12 +88,6 @@ ROOT_CA_TEMPLATE: Final = "arn:aws:acm-pca:::template/RootCACertificate/V1"
 MAX_SUBORDINATE_PATH_LEN: Final = 3
 MAX_HIERARCHY_DEPTH: Final = MAX_SUBORDINATE_PATH_LEN + 2
 
-# CrlConfiguration.CustomPath: "/" or path segments, as the botocore acm-pca service model
-# (shape CrlPathString) spells it. Matched whole (re.fullmatch).
-CRL_CUSTOM_PATH_PATTERN: Final = (
-    r"/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*"
-)
-
 # Rough list prices (USD per CA per month) for the plan's estimate.
 # https://aws.amazon.com/private-ca/pricing/
 # ACM emits "ACM Certificate Approaching Expiration" events from DaysBeforeExpiry days before
@@ -103,6 +97,22 @@ CRL_CUSTOM_PATH_PATTERN: Final = (
 # https://docs.aws.amazon.com/acm/latest/APIReference/API_PutAccountConfiguration.html
 DAYS_TO_EXPIRY_RANGE: Final = (1, 45)
 MONTHLY_COST_USD: Final = {"GENERAL_PURPOSE": 400, "SHORT_LIVED_CERTIFICATE": 50}
+
+
+def construct_id_stem(name: str) -> str:
+    """`issuing-2` -> `Issuing2`: how PkiStack starts the construct IDs, and so the logical IDs, of
+    a CA or a lookup named in a config. A compatibility promise: never change this mapping."""
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def ca_construct_id(ca_name: str) -> str:
+    """`issuing-2` -> `Issuing2Ca`: the construct ID of a config's CA, part of its logical IDs."""
+    return construct_id_stem(ca_name) + "Ca"
+
+
+def ca_output_key(ca_name: str) -> str:
+    """`issuing-2` -> `Issuing2CaArn`: the PkiStack output that holds a CA's ARN."""
+    return ca_construct_id(ca_name) + "Arn"
 
 
 def key_family(key_algorithm: str) -> str:

@@ -3,6 +3,7 @@
 The composition ships in the library (a wheel installs no top-level `stacks` package).
 """
 
-from cdk_pca.pki_stack import PkiStack, ca_construct_id
+from cdk_pca.pki_stack import PkiStack
+from cdk_pca.vocabulary import ca_construct_id
 
 __all__ = ["PkiStack", "ca_construct_id"]

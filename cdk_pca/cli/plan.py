@@ -233,7 +233,7 @@ def _lookup_plan(lookup: Any) -> dict[str, Any]:
 
 def alarm_plan(config: PkiConfig) -> list[dict[str, str]]:
     """One row per alarm and per event rule a deploy creates, plus one per CA with alarms off."""
-    from cdk_pca.alarm_catalog import catalog_for_config
+    from cdk_pca.config.alarms import catalog_for_config
 
     catalog = catalog_for_config(config)
     rows: list[dict[str, str]] = []

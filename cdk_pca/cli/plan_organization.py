@@ -75,7 +75,8 @@ def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
 def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
     """Resources of the stack holding `cas`: the fixed part, each CA with its certificate,
     activation or signature, permission, shares, alarms and event rules."""
-    from cdk_pca.alarm_catalog import build_alarm_catalog, ca_alarm_settings_for_config
+    from cdk_pca.alarm_catalog import build_alarm_catalog
+    from cdk_pca.config.alarms import ca_alarm_settings_for_config
 
     names = {ca.name for ca in cas}
     count = _MONITORING_RESOURCES + len(config.notifications.emails)

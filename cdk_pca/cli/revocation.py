@@ -410,7 +410,7 @@ def _register_audit_report(subparsers: Any) -> None:
 
 
 def run_audit_report(args: argparse.Namespace) -> int:
-    from cdk_pca.revocation import audit
+    from cdk_pca import audit
     from cdk_pca.revocation.aws import ArnError, parse_ca_arn
 
     try:

@@ -5,45 +5,12 @@ Each problem names its path in the file (`certificate_authorities[1].crl.expirat
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from cdk_pca.rules import field_path
 
 Loc = tuple[str | int, ...]
-
-
-def format_path(loc: Sequence[str | int]) -> str:
-    """('certificate_authorities', 1, 'crl') -> 'certificate_authorities[1].crl'."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            name = str(part) if len(str(part)) <= 60 else str(part)[:57] + "..."
-            text += f".{name}" if text else name
-    return text
-
-
-def show(value: Any) -> str:
-    """A value as the user wrote it in YAML, short enough for one line."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 80 else value[:77] + "...")
-    if isinstance(value, int | float):
-        return str(value)
-    # Bounded: a YAML alias bomb must not turn one error message into gigabytes.
-    text = _SHORT_REPR.repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-_SHORT_REPR = reprlib.Repr()
-_SHORT_REPR.maxlevel = 3
-_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = 6
-_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 
 @dataclass(frozen=True)
@@ -57,7 +24,7 @@ class ConfigProblem:
 
     @classmethod
     def at(cls, loc: Loc, message: str) -> ConfigProblem:
-        return cls(path=format_path(loc), message=message, loc=loc)
+        return cls(path=field_path(loc), message=message, loc=loc)
 
     def __str__(self) -> str:
         text = f"{self.path}: {self.message}" if self.path else self.message

@@ -6,7 +6,6 @@ with the text the user reads, and the loader prefixes it with the field's path.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -14,28 +13,21 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, PlainValidator
 
-from cdk_pca.aws_names import looks_like_an_ip_address, region_problem
+from cdk_pca import rules
+from cdk_pca.aws_names import region_problem
 from cdk_pca.config.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
-from cdk_pca.config.errors import show
+from cdk_pca.rules import show
 
-# A CA certificate validity above 100 years is a typo, not a plan (and outlives every parent).
-MAX_VALIDITY_DAYS = 36500
 # CA names feed CloudFormation logical IDs, resource names and alarm names: keep them short.
 MAX_CA_NAME_LENGTH = 40
 
 
 def _one_of(allowed: Sequence[str]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
-        if isinstance(value, str) and value in allowed:
-            return value
-        hint = ""
-        if isinstance(value, str):
-            by_case = [choice for choice in allowed if choice.lower() == value.lower()]
-            close = by_case or difflib.get_close_matches(value, allowed, n=1, cutoff=0.75)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ValueError(
-            f"{show(value)} is not allowed; expected one of {', '.join(allowed)}{hint}"
-        )
+        problem = rules.choice_problem(value, allowed)
+        if problem:
+            raise ValueError(problem)
+        return str(value)
 
     return check
 
@@ -45,15 +37,14 @@ def one_of(allowed: Sequence[str]) -> PlainValidator:
     return PlainValidator(_one_of(tuple(allowed)))
 
 
-def whole_number(low: int, high: int) -> PlainValidator:
-    """For Annotated[int, ...]: low..high; YAML floats, booleans and quoted numbers are refused."""
+def whole_number(bounds: tuple[int, int]) -> PlainValidator:
+    """For Annotated[int, ...]: within `bounds` (a range of cdk_pca.rules), as rules checks it."""
 
     def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{show(value)} is not a whole number; allowed {low}..{high}")
-        if not low <= value <= high:
-            raise ValueError(f"{value} is out of range; allowed {low}..{high}")
-        return value
+        problem = rules.whole_number_problem(value, bounds)
+        if problem:
+            raise ValueError(problem)
+        return int(value)
 
     return PlainValidator(check)
 
@@ -93,27 +84,36 @@ def text(low: int, high: int) -> PlainValidator:
             raise ValueError(
                 f"{show(value)} is {len(value)} characters long; allowed {low}..{high}"
             )
-        if any(unicodedata.category(char) == "Cc" for char in value):
-            raise ValueError(f"{show(value)} contains control characters (tab, newline, ...)")
-        if not value.strip():
-            raise ValueError(f"{show(value)} is blank; expected {low}..{high} characters of text")
+        problem = _plain_text_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     return PlainValidator(check)
 
 
+def _plain_text_problem(value: str) -> str | None:
+    """Text a person can read and AWS can store: no control characters, not only white space."""
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        return f"{show(value)} contains control characters (tab, newline, ...) or lone surrogates"
+    if not value.strip():
+        return f"{show(value)} is blank; expected text"
+    return None
+
+
 def pattern(regex: str, low: int, high: int, allowed: str) -> PlainValidator:
     """For Annotated[str, ...]: low..high characters matching `regex` (`allowed` in words)."""
-    compiled = re.compile(regex)
+    return text_pattern(rules.TextPattern(regex, low, high, allowed))
+
+
+def text_pattern(shape: rules.TextPattern) -> PlainValidator:
+    """For Annotated[str, ...]: text of the shape cdk_pca.rules describes."""
 
     def check(raw: Any) -> str:
         value = _require_text(raw)
-        if not low <= len(value) <= high:
-            raise ValueError(
-                f"{show(value)} is {len(value)} characters long; allowed {low}..{high}"
-            )
-        if not compiled.fullmatch(value):
-            raise ValueError(f"{show(value)} is not allowed; expected {allowed}")
+        problem = shape.problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     return PlainValidator(check)
@@ -121,44 +121,39 @@ def pattern(regex: str, low: int, high: int, allowed: str) -> PlainValidator:
 
 # --- host names -------------------------------------------------------------------------------
 
-_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-
-
-def host_name_problem(value: str, *, wildcard: bool = False) -> str | None:
-    """Why `value` is not a DNS host name (None when it is one). A CNAME field takes a name only."""
-    if "://" in value:
-        scheme = value.split("://", 1)[0]
-        return f"{show(value)} must be a host name only: drop the scheme '{scheme}://'"
-    if "/" in value:
-        return f"{show(value)} must be a host name only, without a path ('/...')"
-    if ":" in value:
-        return f"{show(value)} must be a host name only, without a port (':...')"
-    if len(value) > 253:
-        return f"{show(value)} is {len(value)} characters long; a host name has at most 253"
-    labels = value.split(".")
-    if wildcard and labels[0] == "*":
-        labels = labels[1:]
-    if looks_like_an_ip_address(value):  # the rule `cdk-pca lookup` applies too
-        return (
-            f"{show(value)} looks like an IP address (its last label is a number); expected "
-            "a DNS name such as crl.example.com"
-        )
-    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
-        wild = ", optionally starting with '*.'" if wildcard else ""
-        return (
-            f"{show(value)} is not a valid DNS name; expected dot-separated labels of letters, "
-            f"digits and inner hyphens (1..63 characters each, at least two labels){wild}, "
-            "e.g. crl.example.com"
-        )
-    return None
-
 
 def host_name(*, wildcard: bool = False) -> PlainValidator:
-    """For Annotated[str, ...]: a DNS name without scheme, path or port (`*.` if `wildcard`)."""
+    """For Annotated[str, ...]: a DNS name as cdk_pca.rules.host_name decides (its A-label, no
+    trailing dot), without scheme, path or port (`*.` first if `wildcard`)."""
+
+    def check(raw: Any) -> str:
+        name, problem = rules.host_name(_require_text(raw), wildcard=wildcard)
+        if problem or name is None:
+            raise ValueError(problem)
+        return name
+
+    return PlainValidator(check)
+
+
+def subject_text(attribute: str) -> PlainValidator:
+    """For Annotated[str, ...]: a subject attribute of text, within its ASN1Subject length."""
 
     def check(raw: Any) -> str:
         value = _require_text(raw)
-        problem = host_name_problem(value, wildcard=wildcard)
+        problem = rules.subject_text_problem(attribute, value) or _plain_text_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return PlainValidator(check)
+
+
+def crl_path() -> PlainValidator:
+    """For Annotated[str, ...]: crl.custom_path as cdk_pca.rules.crl_custom_path_problem allows."""
+
+    def check(raw: Any) -> str:
+        value = _require_text(raw)
+        problem = rules.crl_custom_path_problem(value)
         if problem:
             raise ValueError(problem)
         return value
@@ -216,45 +211,33 @@ def _region(raw: Any) -> str:
 
 Region = Annotated[str, PlainValidator(_region)]
 
-# Tag rules of the AWS Resource Groups Tagging API, shared by ACM PCA:
-# https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions
-MAX_TAGS = 50
-_TAG_PUNCTUATION = frozenset(" _.:/=+-@")
+
+def tags(*, added: tuple[str, ...] = ()) -> PlainValidator:
+    """For Annotated[dict[str, str], ...]: tags as cdk_pca.rules.tag_problems checks them;
+    `added` names the tags the stack puts on the resource as well."""
+
+    def check(value: Any) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{show(value)} is not a mapping of tag keys to values")
+        problems = rules.tag_problems(value, added=added)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return dict(value)
+
+    return PlainValidator(check)
 
 
-def _tag_text_ok(value: str) -> bool:
-    return all(
-        char.isalnum() or char in _TAG_PUNCTUATION or unicodedata.category(char).startswith("Z")
-        for char in value
-    )
+# Tags on a CA: PkiStack tags everything it makes with `pki`, which counts toward the limit.
+ResourceTags = Annotated[dict[str, str], tags(added=(rules.STACK_TAG_KEY,))]
+# Tags a lookup filters on: the certificate's own tags, within the same rules.
+TagFilter = Annotated[dict[str, str], tags()]
 
 
-def _tags(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{show(value)} is not a mapping of tag keys to values")
-    if len(value) > MAX_TAGS:
-        raise ValueError(f"{len(value)} tags given; AWS allows at most {MAX_TAGS} per resource")
-    problems: list[str] = []
-    for key, tag_value in value.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or not _tag_text_ok(key):
-            problems.append(
-                f"key {show(key)} is not allowed; expected 1..128 letters, digits, "
-                "spaces or _.:/=+-@"
-            )
-        elif key.lower().startswith("aws:"):
-            problems.append(f"key {show(key)} is not allowed: the 'aws:' prefix is reserved")
-        if not isinstance(tag_value, str):
-            problems.append(
-                f"value of {show(key)} is {show(tag_value)}, not text; quote it in YAML"
-            )
-        elif len(tag_value) > 256 or not _tag_text_ok(tag_value):
-            problems.append(
-                f"value of {show(key)} is not allowed; expected 0..256 letters, digits, "
-                "spaces or _.:/=+-@"
-            )
-    if problems:
-        raise ValueError("; ".join(problems))
-    return dict(value)
+def _email(value: Any) -> str:
+    problem = rules.email_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return str(value)
 
 
-Tags = Annotated[dict[str, str], PlainValidator(_tags)]
+Email = Annotated[str, PlainValidator(_email)]

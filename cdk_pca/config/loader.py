@@ -17,10 +17,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc, format_path, show
+from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc
 from cdk_pca.config.models import PkiConfig
 from cdk_pca.config.rules import check_rules
 from cdk_pca.files import FileInputError, read_regular_file
+from cdk_pca.rules import field_path, show
 
 # A PKI description is a few KiB; refuse to parse something that is obviously not one.
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -126,7 +127,7 @@ def _escaped(text: str) -> str:
 def _problem_at(loc: Loc, message: str) -> ConfigProblem:
     """A problem whose path is printable even when a key in it is not text."""
     shown = tuple(_escaped(part) if isinstance(part, str) else part for part in loc)
-    return ConfigProblem(path=format_path(shown), message=message, loc=loc)
+    return ConfigProblem(path=field_path(shown), message=message, loc=loc)
 
 
 # --- parsing --------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from pydantic import (
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     PlainValidator,
     PrivateAttr,
@@ -21,22 +20,25 @@ from pydantic import (
     model_validator,
 )
 
-from cdk_pca import vocabulary
+from cdk_pca import rules, vocabulary
 from cdk_pca.config import certificates, organization
 from cdk_pca.config.errors import ConfigError, ConfigProblem
 from cdk_pca.config.fields import (
     MAX_CA_NAME_LENGTH,
-    MAX_VALIDITY_DAYS,
     NON_EMPTY,
     AccountId,
     Country,
+    Email,
     Flag,
     Region,
-    Tags,
+    ResourceTags,
+    TagFilter,
+    crl_path,
     host_name,
     one_of,
     pattern,
-    text,
+    subject_text,
+    text_pattern,
     whole_number,
 )
 from cdk_pca.config.rules import check_rules
@@ -51,33 +53,7 @@ CaName = Annotated[
     ),
 ]
 LookupName = Annotated[str, pattern(r"[a-z0-9-]+", 1, 64, "lowercase letters, digits and '-'")]
-# The stack name is derived from `name`: CloudFormation stack names start with a letter.
-StackName = Annotated[
-    str,
-    pattern(
-        r"[A-Za-z][A-Za-z0-9-]*",
-        1,
-        64,
-        "a letter, then letters, digits and '-' (at most 64 characters)",
-    ),
-]
-# CrlConfiguration.CustomPath, botocore acm-pca shape CrlPathString (0..253 characters).
-CrlPath = Annotated[
-    str,
-    pattern(
-        vocabulary.CRL_CUSTOM_PATH_PATTERN,
-        1,
-        253,
-        "path segments of letters, digits and -;?:@&=+$,%_.!~*()' joined by '/', "
-        "without a leading or trailing '/' (e.g. pki/crl)",
-    ),
-]
-
-# CRLs: ExpirationInDays is Integer1To5000 in the ACM PCA API (botocore acm-pca service model).
-CRL_MAX_EXPIRATION_DAYS = 5000
-DEFAULT_CRL_EXPIRATION_DAYS = 7
-# CloudWatch alarm periods are multiples of 60 s; a day is the longest period that still pages.
-MAX_ALARM_PERIOD_MINUTES = 1440
+StackName = Annotated[str, text_pattern(rules.PKI_NAME)]
 
 
 class _Model(BaseModel):
@@ -87,24 +63,24 @@ class _Model(BaseModel):
 class SubjectConfig(_Model):
     """The CA's X.500 name (ACM PCA ASN1Subject): create-only, changing it replaces the CA."""
 
-    common_name: Annotated[str, text(1, 64)]
-    organization: Annotated[str, text(1, 64)] | None = None
-    organizational_unit: Annotated[str, text(1, 64)] | None = None
+    common_name: Annotated[str, subject_text("common_name")]
+    organization: Annotated[str, subject_text("organization")] | None = None
+    organizational_unit: Annotated[str, subject_text("organizational_unit")] | None = None
     country: Country | None = None
-    state: Annotated[str, text(1, 128)] | None = None
-    locality: Annotated[str, text(1, 128)] | None = None
+    state: Annotated[str, subject_text("state")] | None = None
+    locality: Annotated[str, subject_text("locality")] | None = None
 
 
 class CrlConfig(_Model):
     """CRL publication. Off unless `enabled: true`, as in ACM PCA, where Enabled is required."""
 
     enabled: Flag = False
-    expiration_days: Annotated[int, whole_number(1, CRL_MAX_EXPIRATION_DAYS)] = (
-        DEFAULT_CRL_EXPIRATION_DAYS
+    expiration_days: Annotated[int, whole_number(rules.CRL_EXPIRATION_DAYS_RANGE)] = (
+        rules.DEFAULT_CRL_EXPIRATION_DAYS
     )
     custom_cname: Annotated[str, host_name()] | None = None
     partitioned: Flag = False
-    custom_path: CrlPath | None = None
+    custom_path: Annotated[str, crl_path()] | None = None
     omit_extension: Flag = False
 
 
@@ -153,12 +129,12 @@ class CertificateAuthorityConfig(_Model):
     # After key_algorithm: the file checks compare the certificate's key with it.
     certificate_file: Path | None = None
     chain_file: Path | None = None
-    validity_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)]
+    validity_days: Annotated[int, whole_number(rules.VALIDITY_DAYS_RANGE)]
     usage_mode: Annotated[str, one_of(vocabulary.USAGE_MODES)] = "GENERAL_PURPOSE"
     key_storage_security_standard: (
         Annotated[str, one_of(vocabulary.KEY_STORAGE_SECURITY_STANDARDS)] | None
     ) = None
-    tags: Tags = Field(default_factory=dict)
+    tags: ResourceTags = Field(default_factory=dict)
     crl: CrlConfig = CrlConfig()
     ocsp: OcspConfig = OcspConfig()
     acm_renewals: Flag = False
@@ -235,7 +211,7 @@ class CertificateAuthorityConfig(_Model):
 class NotificationsConfig(_Model):
     """Who the alarm topic e-mails (the topic exists either way). No DNS lookups are made."""
 
-    emails: tuple[EmailStr, ...] = ()
+    emails: tuple[Email, ...] = ()
 
 
 class CrlBucketConfig(_Model):
@@ -289,7 +265,7 @@ class LookupConfig(_Model):
     name: LookupName
     domain: Annotated[str, host_name(wildcard=True)] | None = None
     hostname: Annotated[str, host_name()] | None = None
-    tags: Tags = Field(default_factory=dict)
+    tags: TagFilter = Field(default_factory=dict)
     statuses: AcmStatuses | None = None  # None: find_certificate's default, ISSUED
     types: AcmTypes | None = None
     key_types: AcmKeyTypes | None = None  # None: every key type
@@ -300,8 +276,8 @@ class LookupConfig(_Model):
 class IssuanceFailureAlarmConfig(_Model):
     """Alarm on IssueCertificate Failure: `threshold` failures within `period_minutes`."""
 
-    threshold: Annotated[int, whole_number(1, 100_000)] = 1
-    period_minutes: Annotated[int, whole_number(1, MAX_ALARM_PERIOD_MINUTES)] = 5
+    threshold: Annotated[int, whole_number(rules.ISSUANCE_FAILURE_THRESHOLD_RANGE)] = 1
+    period_minutes: Annotated[int, whole_number(rules.ISSUANCE_FAILURE_PERIOD_MINUTES_RANGE)] = 5
 
 
 class CaAlarmsConfig(_Model):
@@ -314,7 +290,7 @@ class CaAlarmsConfig(_Model):
 class AlarmsConfig(_Model):
     """Alarm thresholds; the monitoring construct reads them."""
 
-    days_to_expiry: Annotated[int, whole_number(*vocabulary.DAYS_TO_EXPIRY_RANGE)] = 30
+    days_to_expiry: Annotated[int, whole_number(rules.DAYS_TO_EXPIRY_RANGE)] = 30
     issuance_failures: IssuanceFailureAlarmConfig = IssuanceFailureAlarmConfig()
     certificate_authorities: dict[CaName, CaAlarmsConfig] = Field(default_factory=dict)
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdk_pca.config.errors import ConfigProblem, show
+from cdk_pca.config.errors import ConfigProblem
+from cdk_pca.rules import show
 
 # --- AWS RAM managed permissions for AWS Private CA ---------------------------------------------
 

@@ -7,16 +7,14 @@ problem of a file is reported at once; a value of the wrong type is left to the 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from cdk_pca import vocabulary
+from cdk_pca import rules, vocabulary
 from cdk_pca.config.errors import ConfigProblem, Loc
-from cdk_pca.config.fields import MAX_VALIDITY_DAYS
 from cdk_pca.config.organization import check_organization
+from cdk_pca.vocabulary import construct_id_stem
 
-CCPC = "CCPC_LEVEL_1_OR_HIGHER"
-ACM_PRIVATE_CERTIFICATE_DAYS = 395
 _CRL_SETTINGS = ("expiration_days", "custom_cname", "partitioned", "custom_path", "omit_extension")
 
 
@@ -31,8 +29,8 @@ class _Ca:
         self.parent = _str(raw.get("parent"))
         self.has_parent_key = raw.get("parent") is not None
         self.external_parent = raw.get("external_parent") is True
-        validity_days = _int(raw.get("validity_days"))
-        valid_days = validity_days is not None and 1 <= validity_days <= MAX_VALIDITY_DAYS
+        validity_days = raw.get("validity_days")
+        valid_days = rules.whole_number_problem(validity_days, rules.VALIDITY_DAYS_RANGE) is None
         self.validity_days = validity_days if valid_days else None
         self.usage_mode = _choice(raw.get("usage_mode", "GENERAL_PURPOSE"), vocabulary.USAGE_MODES)
         self.key_algorithm = _choice(raw.get("key_algorithm"), vocabulary.KEY_ALGORITHMS)
@@ -45,6 +43,22 @@ class _Ca:
 
     def loc(self, *rest: str | int) -> Loc:
         return ("certificate_authorities", self.index, *rest)
+
+    def facts(self, region: str | None) -> rules.CaFacts:
+        crl = _mapping(self.raw.get("crl"))
+        return rules.CaFacts(
+            usage_mode=self.usage_mode,
+            key_algorithm=self.key_algorithm,
+            signing_algorithm=self.signing_algorithm,
+            key_storage=self.key_storage,
+            key_storage_given="key_storage_security_standard" in self.raw,
+            region=region,
+            validity_days=self.validity_days,
+            acm_renewals=self.raw.get("acm_renewals") is True,
+            crl_enabled=crl.get("enabled") is True,
+            crl_custom_cname_given=crl.get("custom_cname") is not None,
+            crl_omit_extension=crl.get("omit_extension") is True,
+        )
 
 
 def _str(value: Any) -> str | None:
@@ -88,24 +102,21 @@ def check_rules(data: Mapping[str, Any]) -> list[ConfigProblem]:
     by_name = _unique_names(cas, problems)
     for ca in cas:
         _check_parentage(ca, by_name, problems)
-        _check_algorithms(ca, region, problems)
+        problems += [
+            ConfigProblem.at(ca.loc(*p.field), p.message)
+            for p in rules.ca_problems(ca.facts(region))
+        ]
         _check_certificate_files(ca, problems)
-        _check_acm_renewals(ca, problems)
         _check_revocation(ca, problems)
-    _check_tree(cas, by_name, problems)
-    _check_distinct_subjects(cas, problems)
+    _check_tree(by_name, problems)
+    _check_crl_distribution(data, cas, problems)
+    _check_template_text(data, (), problems)
     _check_emails(_mapping(data.get("notifications")).get("emails"), problems)
     _check_alarms(_mapping(data.get("alarms")), by_name, problems)
     _check_lookups(data.get("lookups"), problems)
     _check_ocsp_distribution(cas, _mapping(data.get("ocsp_distribution")), problems)
     problems += check_organization(data)
     return problems
-
-
-def construct_id_stem(name: str) -> str:
-    """`issuing-2` -> `Issuing2`: how PkiStack starts the construct IDs, and so the logical IDs,
-    of a CA or a lookup (cdk_pca.pki_stack.ca_construct_id adds `Ca`)."""
-    return "".join(part.capitalize() for part in name.split("-"))
 
 
 def _same_id_problem(loc: Loc, name: str, other: str, where: str) -> ConfigProblem:
@@ -146,34 +157,14 @@ def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProb
     def problem(field: str, message: str) -> None:
         problems.append(ConfigProblem.at(ca.loc(field), message))
 
-    if ca.type == "ROOT":
-        if ca.has_parent_key:
-            problem(
-                "parent",
-                "a ROOT CA signs itself and has no parent; remove parent "
-                "or make it type: SUBORDINATE",
-            )
-        if ca.external_parent:
-            problem(
-                "external_parent",
-                "a ROOT CA cannot have an external parent; remove "
-                "external_parent or make it type: SUBORDINATE",
-            )
-    elif ca.type == "SUBORDINATE":
-        if ca.has_parent_key and ca.external_parent:
-            problem(
-                "external_parent",
-                "parent and external_parent: true are exclusive; keep "
-                "parent for a CA in this file, or external_parent for one outside AWS",
-            )
-        elif not ca.has_parent_key and not ca.external_parent:
-            choices = _names((name for name in by_name if name != ca.name), len(by_name) - 1)
-            choices = choices or "none defined"
-            problem(
-                "parent",
-                "is required for a SUBORDINATE CA: name a CA of this file "
-                f"({choices}), or set external_parent: true for a parent outside AWS",
-            )
+    choices = _names((name for name in by_name if name != ca.name), len(by_name) - 1)
+    for found in rules.parentage_problems(
+        ca_type=ca.type,
+        parent_given=ca.has_parent_key,
+        external_parent=ca.external_parent,
+        parent_choices=choices or "no CA of this file can be one",
+    ):
+        problem(str(found.field[0]), found.message)
     if ca.parent is not None and ca.type != "ROOT":
         if ca.parent == ca.name:
             problem("parent", f"{ca.parent!r} is the CA itself; a CA cannot be its own parent")
@@ -183,132 +174,48 @@ def _check_parentage(ca: _Ca, by_name: dict[str, _Ca], problems: list[ConfigProb
             problem("parent", f"{ca.parent!r} is not a CA in this file; expected one of: {known}")
 
 
-def _check_algorithms(ca: _Ca, region: str | None, problems: list[ConfigProblem]) -> None:
-    if ca.key_algorithm and ca.signing_algorithm:
-        allowed = vocabulary.signing_algorithms_for(ca.key_algorithm)
-        if ca.signing_algorithm not in allowed:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("signing_algorithm"),
-                    f"{ca.signing_algorithm!r} does not match key_algorithm {ca.key_algorithm}; "
-                    f"expected one of {', '.join(allowed)}",
-                )
-            )
-    # SM2 keys and CCPC key storage exist only in the China regions, where CCPC is the only
-    # storage standard CreateCertificateAuthority accepts:
-    # https://docs.amazonaws.cn/en_us/aws/latest/userguide/privateca.html
-    china = region.startswith("cn-") if region else None
-    if ca.key_algorithm == "SM2":
-        if china is False:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("key_algorithm"),
-                    f"SM2 keys exist only in the China regions (cn-north-1, cn-northwest-1), "
-                    f"not in {region}",
-                )
-            )
-        if ca.key_storage != CCPC and "key_storage_security_standard" in ca.raw:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("key_storage_security_standard"),
-                    f"{ca.key_storage!r} is not allowed with an SM2 key; expected {CCPC}",
-                )
-            )
-    if ca.key_storage == CCPC and china is False:
-        problems.append(
-            ConfigProblem.at(
-                ca.loc("key_storage_security_standard"),
-                f"{CCPC} is only offered in the China regions, not in {region}; expected "
-                "FIPS_140_2_LEVEL_2_OR_HIGHER or FIPS_140_2_LEVEL_3_OR_HIGHER",
-            )
-        )
-    if china and ca.key_storage not in (None, CCPC):
-        problems.append(
-            ConfigProblem.at(
-                ca.loc("key_storage_security_standard"),
-                f"{ca.key_storage!r} is not offered in {region}; the China regions accept "
-                f"only {CCPC}",
-            )
-        )
-
-
-def _check_acm_renewals(ca: _Ca, problems: list[ConfigProblem]) -> None:
-    if ca.raw.get("acm_renewals") is not True:
-        return
-    # "AWS Certificate Manager cannot issue certificates signed by a private CA in short-lived
-    # mode": https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html
-    if ca.usage_mode == "SHORT_LIVED_CERTIFICATE":
-        problems.append(
-            ConfigProblem.at(
-                ca.loc("acm_renewals"),
-                "cannot be true for a SHORT_LIVED_CERTIFICATE CA: ACM does not issue "
-                "certificates from short-lived-mode CAs, so it has nothing to renew",
-            )
-        )
-    # ACM private certificates live 395 days and the CA must outlive each one:
-    # https://docs.aws.amazon.com/acm/latest/userguide/private-certificates.title.html
-    elif ca.validity_days is not None and ca.validity_days <= ACM_PRIVATE_CERTIFICATE_DAYS:
-        problems.append(
-            ConfigProblem.at(
-                ca.loc("acm_renewals"),
-                f"is useless with validity_days {ca.validity_days}: ACM issues private "
-                f"certificates valid {ACM_PRIVATE_CERTIFICATE_DAYS} days and the CA must "
-                f"outlive them; raise validity_days above {ACM_PRIVATE_CERTIFICATE_DAYS}",
-            )
-        )
-
-
 def _check_certificate_files(ca: _Ca, problems: list[ConfigProblem]) -> None:
-    given = [key for key in ("certificate_file", "chain_file") if ca.raw.get(key) is not None]
-    if given and not ca.external_parent:
-        for key in given:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc(key),
-                    "is only for a SUBORDINATE CA with external_parent: true (phase 2 imports "
-                    "the certificate signed outside AWS); remove it",
-                )
-            )
-    elif len(given) == 1:
-        missing = "chain_file" if given[0] == "certificate_file" else "certificate_file"
-        problems.append(
-            ConfigProblem.at(
-                ca.loc(missing),
-                f"is required with {given[0]}: phase 2 imports the signed certificate and its "
-                "issuers' chain together",
-            )
-        )
+    given = {key: ca.raw.get(key) is not None for key in ("certificate_file", "chain_file")}
+    for found in rules.external_certificate_problems(
+        external_parent=ca.external_parent, given=given
+    ):
+        problems.append(ConfigProblem.at(ca.loc(*found.field), found.message))
 
 
 def _check_revocation(ca: _Ca, problems: list[ConfigProblem]) -> None:
     crl = _mapping(ca.raw.get("crl"))
-    if crl.get("enabled", False) is False:
-        for key in _CRL_SETTINGS:
-            if crl.get(key) is not None:
-                problems.append(
-                    ConfigProblem.at(
-                        ca.loc("crl", key),
-                        "is set but the CRL is disabled; add enabled: true to the crl section "
-                        "or remove it",
-                    )
-                )
-    # CrlDistributionPointExtensionConfiguration.OmitExtension "cannot be enabled with a custom
-    # CNAME set" (ACM PCA API, CrlDistributionPointExtensionConfiguration).
-    elif crl.get("omit_extension") is True and crl.get("custom_cname") is not None:
-        problems.append(
-            ConfigProblem.at(
-                ca.loc("crl", "omit_extension"),
-                "cannot be true together with crl.custom_cname: AWS Private CA refuses "
-                "OmitExtension with a custom CNAME",
-            )
-        )
     ocsp = _mapping(ca.raw.get("ocsp"))
-    if ocsp.get("enabled", False) is False and ocsp.get("custom_cname") is not None:
+    for found in rules.disabled_revocation_problems(
+        crl_enabled=crl.get("enabled", False) is not False,
+        crl_settings=[key for key in _CRL_SETTINGS if crl.get(key) is not None],
+        ocsp_enabled=ocsp.get("enabled", False) is not False,
+        ocsp_settings=["custom_cname"] if ocsp.get("custom_cname") is not None else [],
+    ):
+        problems.append(ConfigProblem.at(ca.loc(*found.field), found.message))
+
+
+def _check_tree(by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:
+    """The hierarchy rules (cdk_pca.rules.hierarchy_problems) over the parent links that resolve."""
+    nodes = {
+        ca.index: rules.CaNode(
+            key=ca,
+            name=str(ca.name),
+            validity_days=ca.validity_days,
+            usage_mode=ca.usage_mode,
+            external_parent=ca.external_parent and ca.type == "SUBORDINATE",
+            subject=_subject(ca.raw.get("subject")),
+        )
+        for ca in by_name.values()
+    }
+    for ca in by_name.values():
+        if ca.type == "ROOT" or ca.parent is None or ca.parent == ca.name:
+            continue
+        parent = by_name.get(ca.parent)
+        if parent is not None:
+            nodes[ca.index].parent = nodes[parent.index]
+    for found in rules.hierarchy_problems(list(nodes.values())):
         problems.append(
-            ConfigProblem.at(
-                ca.loc("ocsp", "custom_cname"),
-                "is set but OCSP is disabled; add enabled: true to the ocsp section or remove it",
-            )
+            ConfigProblem.at(found.node.key.loc(*found.problem.field), found.problem.message)
         )
 
 
@@ -352,139 +259,52 @@ def _check_ocsp_distribution(
         )
 
 
-def _check_tree(cas: list[_Ca], by_name: dict[str, _Ca], problems: list[ConfigProblem]) -> None:
-    """Cycles, depth, lifetimes and short-lived parents, over the parent links that resolve."""
-
-    def parent_of(ca: _Ca) -> _Ca | None:
-        if ca.type == "ROOT" or ca.parent is None or ca.parent == ca.name:
-            return None
-        return by_name.get(ca.parent)
-
-    short_lived_children: dict[int, tuple[_Ca, list[str]]] = {}
-    levels, cycles = _resolve_chains(list(by_name.values()), parent_of)
-    for ca in by_name.values():
-        loop = cycles.get(ca.index)
-        if loop is not None:
-            cycle = " -> ".join(str(link.name) for link in [*loop, ca])
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("parent"),
-                    f"parent cycle {cycle}: every chain of parents must end at a ROOT CA or at "
-                    "a CA with external_parent: true",
-                )
-            )
-            continue
-        if ca.index not in levels:
-            continue  # leads into a cycle reported on its own members
-        level, top = levels[ca.index]
-        if level == vocabulary.MAX_HIERARCHY_DEPTH + 1:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("parent"),
-                    f"puts {ca.name!r} at level {level} below {top.name!r}; AWS Private CA "
-                    f"allows at most {vocabulary.MAX_HIERARCHY_DEPTH} levels (subordinate "
-                    f"templates PathLen0..{vocabulary.MAX_SUBORDINATE_PATH_LEN})",
-                )
-            )
-        direct = parent_of(ca)
-        if direct is None:
-            continue
-        # The parent's certificate ends `validity_days` after its own activation; the child is
-        # signed later in the same deploy, so the same number of days would end after it, and
-        # AWS Private CA refuses a certificate that outlives its issuing CA:
-        # https://repost.aws/knowledge-center/private-ca-validity-period
-        if (
-            ca.validity_days is not None
-            and direct.validity_days is not None
-            and ca.validity_days >= direct.validity_days
-        ):
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("validity_days"),
-                    f"{ca.validity_days} must be less than the {direct.validity_days} "
-                    f"validity_days of its parent {direct.name!r}: a CA cannot outlive its issuer, "
-                    "and the child is signed after its parent (AWS Private CA rejects it at deploy)",
-                )
-            )
-        if direct.usage_mode == "SHORT_LIVED_CERTIFICATE":
-            short_lived_children.setdefault(direct.index, (direct, []))[1].append(str(ca.name))
-    for parent, children in short_lived_children.values():
-        problems.append(
-            ConfigProblem.at(
-                parent.loc("usage_mode"),
-                f"SHORT_LIVED_CERTIFICATE cannot have CAs below it ({', '.join(children)}): a "
-                "short-lived-mode CA issues certificates valid at most 7 days and must be the "
-                "last CA of the hierarchy; use GENERAL_PURPOSE for a CA that signs CAs",
-            )
-        )
+def _subject(raw: Any) -> dict[str, str] | None:
+    """The subject's attributes as text, or None when it has no common name to compare."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("common_name"), str):
+        return None
+    return {str(k): str(v) for k, v in raw.items() if v is not None}
 
 
-def _resolve_chains(
-    cas: list[_Ca], parent_of: Callable[[_Ca], _Ca | None]
-) -> tuple[dict[int, tuple[int, _Ca]], dict[int, list[_Ca]]]:
-    """({index: (level, top CA)} for CAs whose parents end at a top, {index: its cycle, starting
-    at it} for CAs on a parent cycle). Each CA is walked once: a file of thousands of CAs in one
-    chain stays fast. CAs that lead into a cycle are in neither."""
-    levels: dict[int, tuple[int, _Ca]] = {}
-    cycles: dict[int, list[_Ca]] = {}
-    into_cycle: set[int] = set()
-    for ca in cas:
-        chain: list[_Ca] = []
-        position: dict[int, int] = {}
-        node: _Ca | None = ca
-        while (
-            node is not None
-            and node.index not in levels
-            and node.index not in cycles
-            and node.index not in into_cycle
-            and node.index not in position
-        ):
-            position[node.index] = len(chain)
-            chain.append(node)
-            node = parent_of(node)
-        if node is None:
-            base, top = 0, chain[-1]
-        elif node.index in levels:
-            base, top = levels[node.index]
-        elif node.index in position:
-            start = position[node.index]
-            loop = chain[start:]
-            for offset, member in enumerate(loop):
-                cycles[member.index] = loop[offset:] + loop[:offset]
-            into_cycle.update(link.index for link in chain[:start])
-            continue
-        else:
-            into_cycle.update(link.index for link in chain)
-            continue
-        for offset, link in enumerate(chain):
-            levels[link.index] = (base + len(chain) - offset, top)
-    return levels, cycles
+def _check_crl_distribution(
+    data: Mapping[str, Any], cas: list[_Ca], problems: list[ConfigProblem]
+) -> None:
+    distribution = _mapping(data.get("crl_distribution"))
+    cnames = [
+        ca
+        for ca in cas
+        if _mapping(ca.raw.get("crl")).get("enabled") is True
+        and _mapping(ca.raw.get("crl")).get("custom_cname") is not None
+    ]
+    problem = rules.crl_certificate_problem(
+        certificate_given=distribution.get("certificate_arn") is not None,
+        domain_name_count=len(cnames),
+    )
+    if problem:
+        problems.append(ConfigProblem.at(("crl_distribution", "certificate_arn"), problem))
 
 
-def _check_distinct_subjects(cas: list[_Ca], problems: list[ConfigProblem]) -> None:
-    """Clients find a certificate's issuer by its name: two CAs with one name break chains."""
-    first: dict[tuple[tuple[str, str], ...], _Ca] = {}
-    for ca in cas:
-        subject = ca.raw.get("subject")
-        if not isinstance(subject, Mapping) or not isinstance(subject.get("common_name"), str):
-            continue
-        key = tuple(
-            sorted(
-                (str(k), str(v).upper() if k == "country" else str(v))
-                for k, v in subject.items()
-                if v is not None
-            )
-        )
-        if key in first:
-            problems.append(
-                ConfigProblem.at(
-                    ca.loc("subject"),
-                    f"is the same as the subject of {first[key].name!r}: certificate chains are "
-                    "built by matching names, so every CA needs its own (change common_name)",
-                )
-            )
-        else:
-            first[key] = ca
+def _check_template_text(value: Any, loc: Loc, problems: list[ConfigProblem]) -> None:
+    """Every string of the file, keys included, is plain text (cdk_pca.rules.template_text_problem).
+
+    Walked once, each value in turn: linear in the file.
+    """
+    stack: list[tuple[Any, Loc]] = [(value, loc)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            problem = rules.template_text_problem(item)
+            if problem:
+                problems.append(ConfigProblem.at(where, problem))
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                if isinstance(key, str) and rules.template_text_problem(key):
+                    problems.append(
+                        ConfigProblem.at((*where, key), str(rules.template_text_problem(key)))
+                    )
+                stack.append((child, (*where, str(key))))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, (*where, index)) for index, child in enumerate(item))
 
 
 def _check_emails(emails: Any, problems: list[ConfigProblem]) -> None:
@@ -546,20 +366,9 @@ def _check_lookups(lookups: Any, problems: list[ConfigProblem]) -> None:
             else:
                 seen[name] = index
                 stems[construct_id_stem(name)] = (name, index)
-        has_domain = raw.get("domain") is not None
-        has_hostname = raw.get("hostname") is not None
-        if has_domain and has_hostname:
-            problems.append(
-                ConfigProblem.at(
-                    ("lookups", index, "hostname"),
-                    "domain and hostname are exclusive: domain matches the certificate's "
-                    "DomainName exactly, hostname any certificate that covers the host",
-                )
-            )
-        if not has_domain and not has_hostname and not raw.get("tags"):
-            problems.append(
-                ConfigProblem.at(
-                    ("lookups", index),
-                    "needs at least one of domain, hostname or tags to select a certificate",
-                )
-            )
+        selection = rules.lookup_selection_problems(
+            domain_given=raw.get("domain") is not None,
+            hostname_given=raw.get("hostname") is not None,
+            tags_given=bool(raw.get("tags")),
+        )
+        problems += [ConfigProblem.at(("lookups", index, *p.field), p.message) for p in selection]

@@ -185,7 +185,7 @@ def test_a_repeated_next_token_ends_the_listing_with_an_error(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--owner", "ME"], "--owner: 'ME' is not allowed; allowed: SELF, OTHER_ACCOUNTS"),
+        (["--owner", "ME"], "--owner: 'ME' is not allowed; expected one of SELF, OTHER_ACCOUNTS"),
         (["--status", "RUNNING"], "--status"),
         (["--tag", "novalue"], "--tag 'novalue' is not KEY=VALUE"),
         (["--common-name", ""], "--common-name: must be a non-empty string"),

@@ -166,20 +166,19 @@ def test_every_bad_setting_is_reported_at_once_with_field_and_allowed_values() -
 
     problems = raised.value.problems
     assert problems == (
-        "pki_name: '1pki' is not allowed; expected a letter, then letters, digits or '-', "
-        "at most 64 characters",
-        "days_to_expiry: -3 is not allowed; expected a whole number 1..45",
+        "pki_name: '1pki' is not allowed; expected a letter, then letters, digits and '-' "
+        "(at most 64 characters)",
+        "days_to_expiry: -3 is out of range; allowed 1..45",
         "certificate_authorities: name 'root' appears more than once; names must be unique",
         "certificate_authorities: name 'bad name' is not allowed; expected letters, digits, '.', "
         "'_' or '-', starting with a letter or digit",
-        "certificate_authorities[root].crl_expiration_days: 0 is not allowed; expected a whole "
-        "number 1..5000",
-        "certificate_authorities[root].issuance_failure_period_minutes: 0 is not allowed; "
-        "expected a whole number 1..1440",
-        "certificate_authorities[root].issuance_failure_threshold: -1 is not allowed; expected "
-        "a whole number 1..1000000",
-        "certificate_authorities[bad name].crl_generation_window_hours: 200 is not allowed; "
-        "expected a whole number 1..168",
+        "certificate_authorities[root].crl_expiration_days: 0 is out of range; allowed 1..5000",
+        "certificate_authorities[root].issuance_failure_period_minutes: 0 is out of range; "
+        "allowed 1..1440",
+        "certificate_authorities[root].issuance_failure_threshold: -1 is out of range; "
+        "allowed 1..100000",
+        "certificate_authorities[bad name].crl_generation_window_hours: 200 is out of range; "
+        "allowed 1..168",
     )
 
 
@@ -206,8 +205,8 @@ def test_catalog_imports_no_aws_cdk() -> None:
 def test_config_alarm_section_maps_to_catalog_settings() -> None:
     import yaml
 
-    from cdk_pca.alarm_catalog import catalog_for_config
     from cdk_pca.config import parse_config
+    from cdk_pca.config.alarms import catalog_for_config
     from tests.unit.config_helpers import example
 
     data = example()
@@ -234,9 +233,9 @@ def test_plan_lists_exactly_the_catalogs_alarms_and_rules(
     import json
     from pathlib import Path
 
-    from cdk_pca.alarm_catalog import catalog_for_config
     from cdk_pca.cli import main
     from cdk_pca.config import load_config
+    from cdk_pca.config.alarms import catalog_for_config
 
     config_path = Path(__file__).resolve().parents[2] / "pki.yaml"
     assert main(["plan", "--config", str(config_path), "--json"]) == 0
@@ -256,9 +255,7 @@ def test_days_to_expiry_beyond_acms_45_day_event_window_is_rejected() -> None:
     # ACM's DaysBeforeExpiry is at most 45: a 46-day threshold would never see an event.
     with pytest.raises(AlarmCatalogError) as raised:
         build_alarm_catalog(pki_name="p", certificate_authorities=[], days_to_expiry=46)
-    assert raised.value.problems == (
-        "days_to_expiry: 46 is not allowed; expected a whole number 1..45",
-    )
+    assert raised.value.problems == ("days_to_expiry: 46 is out of range; allowed 1..45",)
 
 
 def test_crl_not_generated_alarm_only_where_the_refresh_schedule_is_certain_enough() -> None:

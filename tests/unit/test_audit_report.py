@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from cdk_pca import audit
 from cdk_pca.cli import main
 from cdk_pca.cli import revocation as cli_revocation
-from cdk_pca.revocation import audit
 from tests.unit.test_revoke import CA_ARN, CA_ID, StubbedAws
 
 REPORT_ID = "11111111-2222-3333-4444-555555555555"

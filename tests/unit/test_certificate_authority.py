@@ -398,7 +398,7 @@ def test_grant_revoke_includes_crl_bucket_write() -> None:
             "signing_algorithm: 'SHA512WITHECDSA' is not allowed; expected one of SHA256WITHECDSA",
         ),
         ({"usage_mode": "SOMETIMES"}, "usage_mode: 'SOMETIMES' is not allowed"),
-        ({"validity_days": 0}, "validity_days: 0 must be a whole number >= 1"),
+        ({"validity_days": 0}, "validity_days: 0 is out of range; allowed 1..36500"),
         ({"subject": CaSubject(common_name="")}, "subject.common_name"),
         ({"subject": CaSubject(common_name="x", country="USA")}, "subject.country: 'USA'"),
         ({"crl": CrlOptions()}, "crl_bucket: required when CRLs are enabled"),
@@ -442,7 +442,7 @@ def test_omit_extension_refuses_a_custom_cname() -> None:
     stack = new_stack()
     bucket = CrlBucket(stack, "CrlBucket")
     with pytest.raises(
-        ValueError, match=r"crl\.omit_extension: cannot be combined with crl\.custom_cname"
+        ValueError, match=r"crl\.omit_extension: cannot be true together with crl\.custom_cname"
     ):
         _root(
             stack,
@@ -467,20 +467,31 @@ def test_subordinate_needs_exactly_one_parent() -> None:
         _sub(stack, "Twice", root, external_parent=True)
 
 
+def _synth_errors(stack: Any) -> str:
+    """The hierarchy rules run once per tree at synth (node.add_validation): their text."""
+    with pytest.raises(Exception, match="Validation failed") as raised:
+        Template.from_stack(stack)
+    return str(raised.value)
+
+
 def test_child_cannot_outlive_its_parent() -> None:
     stack = new_stack()
     root = _root(stack, validity_days=365)
-    with pytest.raises(ValueError, match="validity_days: 400 must be less than the parent's 365"):
-        _sub(stack, "IssuingCa", root, validity_days=400)
-    with pytest.raises(ValueError, match="validity_days: 365 must be less than the parent's 365"):
-        _sub(stack, "SameDaysCa", root, validity_days=365)
+    _sub(stack, "IssuingCa", root, validity_days=400)
+    _sub(stack, "SameDaysCa", root, validity_days=365)
+    errors = _synth_errors(stack)
+    assert "Test/IssuingCa: validity_days: 400 must be less than the 365 validity_days" in errors
+    assert "Test/SameDaysCa: validity_days: 365 must be less than the 365 validity_days" in errors
 
 
 def test_short_lived_ca_cannot_have_cas_below_it() -> None:
     stack = new_stack()
     root = _root(stack, usage_mode="SHORT_LIVED_CERTIFICATE")
-    with pytest.raises(ValueError, match="SHORT_LIVED_CERTIFICATE CA"):
-        _sub(stack, "IssuingCa", root, validity_days=30)
+    _sub(stack, "IssuingCa", root, validity_days=30)
+    assert (
+        "Test/RootCa: usage_mode: SHORT_LIVED_CERTIFICATE cannot have CAs below it (IssuingCa)"
+        in (_synth_errors(stack))
+    )
 
 
 def test_hierarchy_deeper_than_five_levels_is_rejected() -> None:
@@ -488,8 +499,9 @@ def test_hierarchy_deeper_than_five_levels_is_rejected() -> None:
     parent = _root(stack)
     for level in range(2, 6):
         parent = _sub(stack, f"Level{level}", parent, validity_days=1000 - level)
-    with pytest.raises(ValueError, match="at most 5 levels"):
-        _sub(stack, "Level6", parent, validity_days=10)
+    _sub(stack, "Level6", parent, validity_days=10)
+    assert "Test/Level6: parent: puts 'Level6' at level 6 below 'RootCa'" in _synth_errors(stack)
+    assert "at most 5 levels" in _synth_errors(stack)
 
 
 def test_metric_helpers_carry_the_dimensions_aws_publishes(three_tier: Any) -> None:
@@ -513,3 +525,244 @@ def test_metric_helpers_carry_the_dimensions_aws_publishes(three_tier: Any) -> N
             "Operation": "IssueCertificate",
         }
     assert issuing.metric_issue_certificate_failure(statistic="Maximum").statistic == "Maximum"
+
+
+# --- the shared rules (cdk_pca.rules) as construct users meet them ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"usage_mode": "SHORT_LIVED_CERTIFICATE", "acm_renewals": True},
+            "acm_renewals: cannot be true for a SHORT_LIVED_CERTIFICATE CA",
+        ),
+        (
+            {"key_algorithm": "SM2"},
+            "key_algorithm: SM2 keys exist only in the China regions (cn-north-1, "
+            "cn-northwest-1), not in us-east-1",
+        ),
+        ({"tags": {"team|x": "pki"}}, "tags: key 'team|x' is not allowed"),
+        ({"validity_days": 1_000_000}, "validity_days: 1000000 is out of range; allowed 1..36500"),
+        (
+            {"validity_days": 100, "acm_renewals": True},
+            "acm_renewals: is useless with validity_days 100",
+        ),
+        (
+            {"subject": CaSubject(common_name="{{resolve:ssm:/cn}}")},
+            "subject.common_name: '{{resolve:ssm:/cn}}' contains '{{resolve:'",
+        ),
+        (
+            {"subject": CaSubject(common_name="Ü" * 40)},
+            "subject.common_name: " + "'" + "Ü" * 40 + "' is 80 bytes long in UTF-8",
+        ),
+        (
+            {"tags": {f"k{i}": "v" for i in range(51)}},
+            "tags: 51 tags given; AWS allows at most 50 per resource",
+        ),
+    ],
+)
+def test_construct_refuses_what_the_config_refuses(overrides: dict[str, Any], message: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        _root(stack, **overrides)
+    assert f"Test/RootCa: invalid certificate authority:\n  {message}" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("crl.example.com", True),
+        ("crl.example.com.", True),
+        ("bücher.example", True),
+        ("localhost", False),
+        ("10.0.0.1", False),
+        ("crl_example.com", False),
+    ],
+)
+def test_construct_gives_the_host_name_answer_of_the_rules(name: str, allowed: bool) -> None:
+    from cdk_pca import rules
+
+    stack = new_stack()
+    if allowed:
+        _root(stack, ocsp=OcspOptions(custom_cname=name))
+        expected = rules.host_name(name)[0]
+        Template.from_stack(stack).has_resource_properties(
+            "AWS::ACMPCA::CertificateAuthority",
+            {
+                "RevocationConfiguration": {
+                    "OcspConfiguration": {"Enabled": True, "OcspCustomCname": expected}
+                }
+            },
+        )
+    else:
+        with pytest.raises(ValueError, match=r"ocsp\.custom_cname: "):
+            _root(stack, ocsp=OcspOptions(custom_cname=name))
+
+
+def test_construct_renders_every_problem_with_its_path_and_argument_at_once() -> None:
+    arguments: dict[str, Any] = {
+        "validity_days": 0,
+        "subject": CaSubject(common_name="Root", country="USA"),
+        "ocsp": OcspOptions(custom_cname="ocsp.example.com/x"),
+        "tags": {"aws:x": "y"},
+    }
+    with pytest.raises(ValueError) as raised:
+        _root(new_stack(), **arguments)
+    assert str(raised.value).splitlines() == [
+        "Test/RootCa: invalid certificate authority:",
+        "  subject.country: 'USA' is not an ISO 3166-1 alpha-2 country code; expected two letters",
+        "  validity_days: 0 is out of range; allowed 1..36500",
+        "  ocsp.custom_cname: 'ocsp.example.com/x' must be a bare host name, without a path ('/...')",
+        "  tags: key 'aws:x' is not allowed: the 'aws:' prefix is reserved",
+    ]
+
+
+def test_values_known_only_at_deploy_time_are_not_checked_at_synth() -> None:
+    import aws_cdk as cdk
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    days = cdk.CfnParameter(stack, "Days", type="Number").value_as_number
+    country = cdk.CfnParameter(stack, "Country").value_as_string
+    path = cdk.CfnParameter(stack, "CrlPath").value_as_string
+    crl_days = cdk.CfnParameter(stack, "CrlDays", type="Number").value_as_number
+    root = _root(
+        stack,
+        validity_days=days,
+        subject=CaSubject(common_name="Root", country=country),
+        crl=CrlOptions(expiration_days=crl_days, custom_path=path),
+        crl_bucket=bucket,
+        acm_renewals=True,
+    )
+    _sub(stack, "IssuingCa", root, validity_days=1825)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ACMPCA::CertificateAuthority",
+        {
+            "Subject": {"CommonName": "Root", "Country": {"Ref": "Country"}},
+            "RevocationConfiguration": {
+                "CrlConfiguration": Match.object_like(
+                    {"ExpirationInDays": {"Ref": "CrlDays"}, "CustomPath": {"Ref": "CrlPath"}}
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ACMPCA::Certificate",
+        {
+            "TemplateArn": vocabulary.ROOT_CA_TEMPLATE,
+            "Validity": {"Type": "DAYS", "Value": {"Ref": "Days"}},
+        },
+    )
+
+
+def test_an_environment_agnostic_stack_skips_the_region_rules() -> None:
+    import aws_cdk as cdk
+
+    stack = cdk.Stack(cdk.App(), "Agnostic")
+    _root(stack, key_algorithm="SM2")
+    assert Template.from_stack(stack).find_resources("AWS::ACMPCA::CertificateAuthority")
+
+
+SHARED_CA_ARN = (
+    "arn:aws:acm-pca:us-east-1:222222222222:certificate-authority/"
+    "11111111-2222-3333-4444-555555555555"
+)
+
+
+def test_an_imported_ca_has_the_grants_metrics_and_alarms_of_a_created_one() -> None:
+    from cdk_pca.monitoring import MonitoredCa, PkiMonitoring
+
+    stack = new_stack()
+    bucket = CrlBucket(stack, "CrlBucket")
+    shared = PrivateCertificateAuthority.from_certificate_authority_arn(
+        stack, "SharedCa", SHARED_CA_ARN, crl_bucket=bucket
+    )
+    assert shared.certificate_authority_arn == SHARED_CA_ARN
+    assert shared.env.account == "222222222222"
+    role = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    shared.grant_issue(role)
+    shared.grant_revoke(role)
+    failure = shared.metric_issue_certificate_failure()
+    assert (failure.metric_name, failure.statistic) == ("Failure", "Sum")
+    assert failure.dimensions == {"PrivateCAArn": SHARED_CA_ARN, "Operation": "IssueCertificate"}
+    assert shared.metric_crl_generated().dimensions == {"PrivateCAArn": SHARED_CA_ARN}
+    PkiMonitoring(
+        stack,
+        "Monitoring",
+        pki_name="p",
+        certificate_authorities=[
+            MonitoredCa(name="shared", certificate_authority=shared, crl_enabled=True)
+        ],
+        dashboard=False,
+    )
+    template = Template.from_stack(stack)
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    issue = next(s for s in statements if "acm-pca:IssueCertificate" in s["Action"])
+    assert issue["Resource"] == SHARED_CA_ARN
+    assert any("s3:PutObject" in s["Action"] for s in statements)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "MisconfiguredCRLBucket",
+            "Dimensions": [{"Name": "PrivateCAArn", "Value": SHARED_CA_ARN}],
+        },
+    )
+
+
+def test_a_created_ca_measures_itself_on_its_bare_arn() -> None:
+    stack = new_stack()
+    root = _root(stack)
+    assert root.metrics.ca_arn == root.certificate_authority_arn_unactivated
+    assert stack.resolve(root.metric("CRLGenerated").dimensions) == {
+        "PrivateCAArn": stack.resolve(root.certificate_authority_arn_unactivated)
+    }
+
+
+def test_an_external_parent_counts_as_a_level_of_the_hierarchy() -> None:
+    stack = new_stack()
+    parent = _sub(stack, "TopCa", None, external_parent=True, validity_days=3000)
+    for level in range(3, 7):
+        parent = _sub(stack, f"Level{level}", parent, validity_days=3000 - level)
+    errors = _synth_errors(stack)
+    assert "Test/Level6: parent: puts 'Level6' at level 6 (counting its external parent)" in errors
+    assert "Test/Level5" not in errors
+
+
+def test_settings_of_a_disabled_crl_or_ocsp_are_refused_not_dropped() -> None:
+    with pytest.raises(ValueError) as raised:
+        _root(
+            new_stack(),
+            crl=CrlOptions(enabled=False, custom_cname="crl.example.com"),
+            ocsp=OcspOptions(enabled=False, custom_cname="ocsp.example.com"),
+        )
+    assert str(raised.value).splitlines()[1:] == [
+        "  crl.custom_cname: is set but the CRL is disabled; add enabled: true to the crl section "
+        "or remove it",
+        "  ocsp.custom_cname: is set but OCSP is disabled; add enabled: true to the ocsp section "
+        "or remove it",
+    ]
+
+
+def test_two_cas_of_one_tree_with_the_same_subject_are_refused_at_synth() -> None:
+    stack = new_stack()
+    root = _root(stack)
+    _sub(stack, "IssuingCa", root, subject=ROOT_SUBJECT)
+    assert "Test/IssuingCa: subject: is the same as the subject of 'RootCa'" in _synth_errors(stack)
+
+
+def test_tags_set_above_the_ca_count_toward_its_limit_at_synth() -> None:
+    import aws_cdk as cdk
+
+    stack = new_stack()
+    cdk.Tags.of(stack).add("team", "pki")
+    _root(stack, tags={f"k{i}": "v" for i in range(50)})
+    assert (
+        "Test/RootCa: tags: 50 tags given, and the stack adds 'team': 51 in all; AWS allows at "
+        "most 50 per resource" in _synth_errors(stack)
+    )

@@ -174,3 +174,22 @@ def test_plan_of_an_unusable_file_exits_2_without_traceback(
     assert "Traceback" not in result.stderr
     assert expected in result.stderr
     assert result.stdout == ""
+
+
+def test_plan_refuses_first_what_synth_would_refuse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Each of these used to pass `plan` and fail only in `cdk synth` (or at deploy).
+    data = edit(example(), "certificate_authorities[1].tags", {f"k{i}": "v" for i in range(50)})
+    edit(data, "certificate_authorities[0].crl.custom_path", "crl/*")
+    edit(data, "certificate_authorities[0].subject.organization", "{{resolve:ssm:/org}}")
+    path = tmp_path / "pki.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, out, err = _plan(capsys, "--config", str(path))
+    assert (code, out) == (2, "")
+    lines = err.splitlines()[1:]
+    assert [line.split(":")[0] for line in lines] == [
+        "certificate_authorities[0].subject.organization",
+        "certificate_authorities[0].crl.custom_path",
+        "certificate_authorities[1].tags",
+    ]

@@ -126,15 +126,19 @@ def test_five_levels_are_accepted_and_a_sixth_is_rejected() -> None:
     assert "at most 5 levels" in problem.message
 
 
-def test_depth_counts_from_a_ca_under_an_external_parent() -> None:
-    names = ["top", "l2", "l3", "l4", "l5", "l6"]
+def test_depth_counts_the_external_parent_of_a_top_ca_as_a_level() -> None:
+    # AWS Private CA hierarchies have at most five levels, the root included; the root of a CA
+    # under an external parent is outside AWS, so at most four levels fit in the file.
+    names = ["top", "l2", "l3", "l4", "l5"]
     cas = [
         _ca(name, names[i - 1] if i else None, validity_days=3650 - 10 * i)
         for i, name in enumerate(names)
     ]
     cas[0].update(type="SUBORDINATE", external_parent=True)
+    assert load(_with_cas(*cas[:4])).path_len("top") == 3
     problem = only_problem(_with_cas(*cas))
-    assert problem.path == "certificate_authorities[5].parent"
+    assert problem.path == "certificate_authorities[4].parent"
+    assert "level 6 (counting its external parent) below 'top'" in problem.message
 
 
 def test_short_lived_ca_with_cas_below_it_is_rejected_once() -> None:
@@ -381,14 +385,6 @@ def test_lookup_names_that_would_share_logical_ids_are_rejected() -> None:
     assert "'web-' and 'web' (lookups[0]) would get the same CloudFormation logical IDs" in (
         problem.message
     )
-
-
-def test_construct_id_stem_is_the_one_the_stack_uses() -> None:
-    from cdk_pca.config.rules import construct_id_stem
-    from stacks.pki_stack import ca_construct_id
-
-    for name in ("root", "issuing-2", "a--b", "-x-", "1-2", "12"):
-        assert ca_construct_id(name) == construct_id_stem(name) + "Ca"
 
 
 def test_ca_leading_into_a_cycle_is_not_reported_itself() -> None:

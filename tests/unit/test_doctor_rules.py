@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from cdk_pca.doctor import ca_output_key, crl_url, ocsp_url, policy_allows
+from cdk_pca.doctor import crl_url, ocsp_url, policy_allows
 
 PCA = "acm-pca.amazonaws.com"
 BUCKET_ARN = "arn:aws:s3:::crl-bucket"
-
-
-@pytest.mark.parametrize("name", ["root", "issuing", "issuing-2", "eu-west-tls"])
-def test_output_key_is_the_stacks_ca_output_id(name: str) -> None:
-    from stacks.pki_stack import ca_construct_id
-
-    assert ca_output_key(name) == f"{ca_construct_id(name)}Arn"
 
 
 def test_crl_url_follows_pca_cdp_rules() -> None:

@@ -392,20 +392,19 @@ def test_bad_arguments_are_rejected_before_anything_is_built() -> None:
         )
 
     assert raised.value.problems == (
-        "days_to_expiry: 0 is not allowed; expected a whole number 1..45",
-        "certificate_authorities[root].crl_expiration_days: -1 is not allowed; expected a whole "
-        "number 1..5000",
+        "days_to_expiry: 0 is out of range; allowed 1..45",
+        "certificate_authorities[root].crl_expiration_days: -1 is out of range; allowed 1..5000",
         "emails[0]: 'oncall' is not an e-mail address; expected name@domain",
     )
     assert stack.node.try_find_child("Monitoring") is None
 
 
 def test_metric_factory_uses_the_published_dimensions_and_sensible_defaults() -> None:
-    crl = PcaMetricFactory.crl_generated(ROOT_ARN)
-    bucket = PcaMetricFactory.misconfigured_crl_bucket(ROOT_ARN)
-    success = PcaMetricFactory.issue_certificate_success(ROOT_ARN)
-    failure = PcaMetricFactory.issue_certificate_failure(ROOT_ARN)
-    latency = PcaMetricFactory.issue_certificate_time(ROOT_ARN)
+    crl = PcaMetricFactory(ROOT_ARN).crl_generated()
+    bucket = PcaMetricFactory(ROOT_ARN).misconfigured_crl_bucket()
+    success = PcaMetricFactory(ROOT_ARN).issue_certificate_success()
+    failure = PcaMetricFactory(ROOT_ARN).issue_certificate_failure()
+    latency = PcaMetricFactory(ROOT_ARN).issue_certificate_time()
     expiry = AcmMetricFactory.days_to_expiry(WEB_ARN)
 
     for metric in (crl, bucket, success, failure, latency):
@@ -437,8 +436,8 @@ def test_metric_factory_uses_the_published_dimensions_and_sensible_defaults() ->
 
 
 def test_metric_factory_accepts_period_statistic_and_label_overrides() -> None:
-    metric = PcaMetricFactory.issue_certificate_time(
-        ROOT_ARN, period=Duration.minutes(1), statistic="p99", label="p99 latency"
+    metric = PcaMetricFactory(ROOT_ARN).issue_certificate_time(
+        period=Duration.minutes(1), statistic="p99", label="p99 latency"
     )
 
     assert (metric.period.to_seconds(), metric.statistic, metric.label) == (

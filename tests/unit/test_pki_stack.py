@@ -181,3 +181,12 @@ def test_crl_not_generated_alarms_only_for_crls_of_at_most_a_week(config_path: s
             continue
         expected = ca.crl.expiration_days <= 7
         assert any(f"{ca.name}-crl-not-generated" in n for n in alarm_names) is expected, ca.name
+
+
+def test_every_ca_carries_the_stacks_pki_tag_which_counts_toward_the_tag_limit() -> None:
+    # cdk_pca.rules.STACK_TAG_KEY: the config counts this tag against the 50 a CA may carry.
+    template = Template.from_json(synthesize("pki.yaml").template)
+    cas = template.find_resources("AWS::ACMPCA::CertificateAuthority").values()
+    assert cas
+    for ca in cas:
+        assert {"Key": "pki", "Value": "example-pki"} in ca["Properties"]["Tags"]

@@ -27,3 +27,10 @@ def test_subordinate_template_names_the_path_length() -> None:
     assert v.subordinate_template_arn(2).endswith("SubordinateCACertificate_PathLen2/V1")
     with pytest.raises(ValueError, match=r"allowed 0\.\.3"):
         v.subordinate_template_arn(4)
+
+
+def test_construct_ids_and_output_keys_derive_from_one_stem() -> None:
+    # Part of every logical ID of a config's CAs: a compatibility promise.
+    assert v.construct_id_stem("issuing-2") == "Issuing2"
+    assert v.ca_construct_id("issuing-2") == "Issuing2Ca"
+    assert v.ca_output_key("eu-west-tls") == "EuWestTlsCaArn"

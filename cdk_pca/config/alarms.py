@@ -1,0 +1,45 @@
+"""The config's `alarms:` section as the alarm catalog reads it: the adapter between the two.
+
+The catalog (cdk_pca.alarm_catalog) takes plain settings and knows no config; this module maps a
+validated PkiConfig onto them, for PkiStack and `cdk-pca plan` alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdk_pca.alarm_catalog import AlarmCatalog, CaAlarmSettings, build_alarm_catalog
+from cdk_pca.config.models import PkiConfig
+
+
+def ca_alarm_settings_for_config(config: PkiConfig) -> list[CaAlarmSettings]:
+    """Each CA's alarm settings from a validated config (per-CA overrides over the defaults)."""
+    alarms = config.alarms
+    settings: list[CaAlarmSettings] = []
+    for ca in config.certificate_authorities:
+        issuance = alarms.issuance_failures_for(ca.name) or alarms.issuance_failures
+        settings.append(
+            CaAlarmSettings(
+                name=ca.name,
+                crl_enabled=ca.crl.enabled,
+                crl_expiration_days=ca.crl.expiration_days,
+                issuance_failure_threshold=issuance.threshold,
+                issuance_failure_period_minutes=issuance.period_minutes,
+                enabled=alarms.enabled_for(ca.name),
+            )
+        )
+    return settings
+
+
+def catalog_for_config(
+    config: PkiConfig, certificate_names: Sequence[str] | None = None
+) -> AlarmCatalog:
+    """The catalog a `PkiStack` builds for `config`: its CAs and, by default, its lookups."""
+    if certificate_names is None:
+        certificate_names = [lookup.name for lookup in config.lookups]
+    return build_alarm_catalog(
+        pki_name=config.name,
+        certificate_authorities=ca_alarm_settings_for_config(config),
+        certificate_names=certificate_names,
+        days_to_expiry=config.alarms.days_to_expiry,
+    )
