@@ -12,13 +12,17 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from cdk_pca.pca_metrics import (
+    CA_CERTIFICATE_DAYS_TO_EXPIRY,
     CRL_GENERATED,
+    CRL_SECONDS_UNTIL_NEXT_UPDATE,
+    CRL_VALID,
     DAYS_TO_EXPIRY,
     ISSUE_CERTIFICATE_FAILURE,
     MISCONFIGURED_CRL_BUCKET,
+    OCSP_ANSWERED,
     MetricDefinition,
 )
-from cdk_pca.vocabulary import DAYS_TO_EXPIRY_RANGE
+from cdk_pca.vocabulary import CANARY_SCHEDULE_MINUTES_RANGE, DAYS_TO_EXPIRY_RANGE
 
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
@@ -44,6 +48,13 @@ DEFAULT_DAYS_TO_EXPIRY: Final = 30
 CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS: Final = 7
 DEFAULT_ISSUANCE_FAILURE_THRESHOLD: Final = 1
 DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES: Final = 5
+# "If for any reason a CRL update fails, AWS Private CA makes further attempts every 15 minutes"
+# (RevocationConfiguration: https://docs.aws.amazon.com/privateca/latest/APIReference/API_RevocationConfiguration.html)
+PCA_CRL_RETRY_MINUTES: Final = 15
+# The canary's alarms that must see a fault twice before they speak, and how many empty runs
+# mean the canary has stopped reporting (one late run is not an outage).
+CANARY_CONSECUTIVE_RUNS: Final = 2
+CANARY_SILENT_RUNS: Final = 3
 
 Comparison = Literal[
     "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
@@ -81,6 +92,11 @@ class CaAlarmSettings:
     """False: no alarms and no event rules for this CA (its dashboard row stays)."""
     crl_generation_window_hours: int | None = None
     """Override the derived CRL-not-generated window (1..168 hours); None derives it."""
+    ocsp_enabled: bool = False
+    """Whether the CA answers OCSP: only then does it get the canary's OCSP alarm."""
+    rotation_threshold_days: int | None = None
+    """Days to expiry of the CA's own certificate below which the canary alarms (see
+    cdk_pca.ca_lifecycle); None: no such alarm."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +191,21 @@ def crl_generation_window_hours(crl_expiration_days: int) -> int:
     return min(lifetime_hours - margin_hours, MAX_ALARM_WINDOW_HOURS)
 
 
+def crl_next_update_margin_seconds(crl_expiration_days: int) -> int:
+    """How close to its nextUpdate the CRL clients fetch may get before the canary alarms.
+
+    Private CA refreshes a CRL well before its nextUpdate (thisUpdate + ExpirationInDays) and
+    retries a failed update every 15 minutes (PCA_CRL_RETRY_MINUTES), so the CRL clients see
+    never comes near its nextUpdate while publication works. The margin leaves a person time to
+    act before relying parties fail: a quarter of the lifetime, at most one day (as the
+    CRL-not-generated window), and never less than four retry intervals (an hour): a CRL that
+    close to expiry has missed at least four of Private CA's attempts, so the alarm does not
+    fire for a fault the next retry would mend (1 day -> 6 h, 7 days -> 24 h).
+    """
+    lifetime = crl_expiration_days * 86_400
+    return max(4 * PCA_CRL_RETRY_MINUTES * 60, min(lifetime // 4, 86_400))
+
+
 def bounded_name(parts: Sequence[str], limit: int) -> str:
     """`parts` joined with '-', or a stable shortened form (prefix + hash) when over `limit`."""
     name = "-".join(parts)
@@ -199,9 +230,17 @@ def validate_monitoring_settings(
     certificate_names: Sequence[str] = (),
     days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
     emails: Sequence[str] = (),
+    canary_schedule_minutes: int | None = None,
 ) -> list[str]:
     """Every problem with the arguments, one line each, naming the argument and what is allowed."""
     problems: list[str] = []
+    if canary_schedule_minutes is not None:
+        _check_range(
+            problems,
+            "canary_schedule_minutes",
+            canary_schedule_minutes,
+            CANARY_SCHEDULE_MINUTES_RANGE,
+        )
     if not _PKI_NAME.match(pki_name):
         problems.append(
             f"pki_name: {pki_name!r} is not allowed; expected a letter, then letters, digits "
@@ -237,6 +276,10 @@ def validate_monitoring_settings(
                 ca.crl_generation_window_hours,
                 (1, MAX_ALARM_WINDOW_HOURS),
             )
+        if ca.rotation_threshold_days is not None:
+            _check_range(
+                problems, f"{where}.rotation_threshold_days", ca.rotation_threshold_days, (1, 73_000)
+            )
     for index, email in enumerate(emails):
         # "${Token[...]}" placeholders are only known at deploy time.
         if "${Token[" not in email and not _EMAIL.match(email):
@@ -252,13 +295,20 @@ def build_alarm_catalog(
     certificate_authorities: Sequence[CaAlarmSettings],
     certificate_names: Sequence[str] = (),
     days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
+    canary_schedule_minutes: int | None = None,
 ) -> AlarmCatalog:
-    """The alarms and event rules of a PKI. Raises AlarmCatalogError listing every bad argument."""
+    """The alarms and event rules of a PKI. Raises AlarmCatalogError listing every bad argument.
+
+    With `canary_schedule_minutes` (the revocation canary runs that often), each CA also gets
+    the canary's alarms (cdk_pca.revocation_canary): CRL unusable, CRL near its nextUpdate, OCSP
+    not answering, CA certificate near its rotation threshold, canary not reporting.
+    """
     problems = validate_monitoring_settings(
         pki_name=pki_name,
         certificate_authorities=certificate_authorities,
         certificate_names=certificate_names,
         days_to_expiry=days_to_expiry,
+        canary_schedule_minutes=canary_schedule_minutes,
     )
     if problems:
         raise AlarmCatalogError(problems)
@@ -277,6 +327,8 @@ def build_alarm_catalog(
             rules.append(_ca_failure_rule(pki_name, ca, "crl-generation-failed", "CRL Generation"))
         alarms.append(_issuance_failures_alarm(pki_name, ca))
         rules.append(_ca_failure_rule(pki_name, ca, "issuance-failed", "Certificate Issuance"))
+        if canary_schedule_minutes is not None:
+            alarms.extend(_canary_alarms(pki_name, ca, canary_schedule_minutes))
     for certificate in certificate_names:
         alarms.append(_expiry_alarm(pki_name, certificate, days_to_expiry))
     rules.append(_certificate_expiration_rule(pki_name, days_to_expiry))
@@ -400,6 +452,147 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
     )
 
 
+def _canary_alarms(pki_name: str, ca: CaAlarmSettings, minutes: int) -> list[AlarmSpec]:
+    """The revocation canary's alarms of one CA; one period is one run of the canary.
+
+    Missing data does not breach in the first four (a CA without OCSP or CRL publishes no such
+    metric; an unreachable CRL has no nextUpdate): the not-reporting alarm owns silence.
+    """
+    period = minutes * 60
+    runs = CANARY_CONSECUTIVE_RUNS
+    where = f"PKI {pki_name}, CA {ca.name}"
+    alarms: list[AlarmSpec] = []
+    if ca.crl_enabled:
+        alarms.append(
+            AlarmSpec(
+                name=alarm_name(pki_name, ca.name, "crl-unusable"),
+                subject=ca.name,
+                kind="crl-unusable",
+                metric=CRL_VALID,
+                statistic="Minimum",
+                period_seconds=period,
+                evaluation_periods=runs,
+                datapoints_to_alarm=runs,
+                threshold=1,
+                comparison="LessThanThreshold",
+                treat_missing_data="notBreaching",
+                condition=f"CRL unreachable or not valid in {runs} consecutive canary runs",
+                description=(
+                    f"{where}: the canary could not fetch the CRL from the URL in issued "
+                    f"certificates, or it did not verify (signature, issuer, expiry), in {runs} "
+                    "consecutive runs. Relying parties that check CRLs fail or accept revoked "
+                    "certificates. First check: the canary's log (each run names the reason), "
+                    "curl -I the CRL URL through the CRL distribution (403: bucket policy or "
+                    "CloudFront origin access), and the crl-bucket-misconfigured alarm."
+                ),
+            )
+        )
+        margin = crl_next_update_margin_seconds(ca.crl_expiration_days)
+        alarms.append(
+            AlarmSpec(
+                name=alarm_name(pki_name, ca.name, "crl-expiring"),
+                subject=ca.name,
+                kind="crl-expiring",
+                metric=CRL_SECONDS_UNTIL_NEXT_UPDATE,
+                statistic="Minimum",
+                period_seconds=period,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                threshold=margin,
+                comparison="LessThanThreshold",
+                treat_missing_data="notBreaching",
+                condition=(
+                    f"CRL nextUpdate less than {margin // 3600} h away (CRLs valid "
+                    f"{ca.crl_expiration_days} days; PCA retries every {PCA_CRL_RETRY_MINUTES} min)"
+                ),
+                description=(
+                    f"{where}: the CRL clients fetch reaches its nextUpdate in less than "
+                    f"{margin // 3600} hours: AWS Private CA has not refreshed it (it retries "
+                    f"failed updates every {PCA_CRL_RETRY_MINUTES} minutes), or a cache serves an "
+                    "old copy. When it expires, relying parties fail every revocation check. "
+                    "First check: the CRL object's LastModified in the bucket against the CRL "
+                    "served through CloudFront (a stale cache: invalidate), the CA is ACTIVE, "
+                    "and the crl-bucket-misconfigured alarm and CRL Generation events."
+                ),
+            )
+        )
+    if ca.ocsp_enabled:
+        alarms.append(
+            AlarmSpec(
+                name=alarm_name(pki_name, ca.name, "ocsp-not-answering"),
+                subject=ca.name,
+                kind="ocsp-not-answering",
+                metric=OCSP_ANSWERED,
+                statistic="Minimum",
+                period_seconds=period,
+                evaluation_periods=runs,
+                datapoints_to_alarm=runs,
+                threshold=1,
+                comparison="LessThanThreshold",
+                treat_missing_data="notBreaching",
+                condition=f"no verified, fresh OCSP answer in {runs} consecutive canary runs",
+                description=(
+                    f"{where}: the OCSP responder named in issued certificates gave no answer "
+                    f"signed for this CA and fresh in {runs} consecutive runs. Clients that "
+                    "require OCSP fail. First check: the canary's log (timeout, HTTP status, "
+                    "signature), the DNS name and proxy of a custom OCSP CNAME, and that OCSP "
+                    "is still enabled on the CA (aws acm-pca describe-certificate-authority)."
+                ),
+            )
+        )
+    if ca.rotation_threshold_days is not None:
+        days = ca.rotation_threshold_days
+        alarms.append(
+            AlarmSpec(
+                name=alarm_name(pki_name, ca.name, "ca-certificate-expiring"),
+                subject=ca.name,
+                kind="ca-certificate-expiring",
+                metric=CA_CERTIFICATE_DAYS_TO_EXPIRY,
+                statistic="Minimum",
+                period_seconds=period,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                threshold=days,
+                comparison="LessThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                condition=f"CA certificate <= {days} days to expiry (rotation threshold)",
+                description=(
+                    f"{where}: the CA's own certificate expires in {days} days or fewer: soon "
+                    "it cannot sign what the config asks of it without the result outliving it, "
+                    "and when it expires everything below it stops validating at once. AWS "
+                    "publishes no metric for this. Rotate it: `cdk-pca plan` shows the rotate-by "
+                    "date; a new CA (new name) beside the old one, then move issuance over."
+                ),
+            )
+        )
+    silent = CANARY_SILENT_RUNS
+    alarms.append(
+        AlarmSpec(
+            name=alarm_name(pki_name, ca.name, "canary-not-reporting"),
+            subject=ca.name,
+            kind="canary-not-reporting",
+            metric=CA_CERTIFICATE_DAYS_TO_EXPIRY,
+            statistic="SampleCount",
+            period_seconds=period,
+            evaluation_periods=silent,
+            datapoints_to_alarm=silent,
+            threshold=1,
+            comparison="LessThanThreshold",
+            treat_missing_data="breaching",
+            condition=f"no canary datapoint for {silent} runs ({silent * minutes} min; missing "
+            "data breaches)",
+            description=(
+                f"{where}: the revocation canary published nothing for this CA for {silent} runs "
+                f"({silent * minutes} minutes): the CRL and OCSP alarms are blind. Expected "
+                "until the CA is ACTIVE. First check: the canary function's errors and log "
+                "(AccessDenied or throttling on acm-pca, a timeout), its EventBridge schedule "
+                "is enabled, and the CA's status."
+            ),
+        )
+    )
+    return alarms
+
+
 def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) -> EventRuleSpec:
     """A rule for a Private CA event `ACM Private CA <event>` whose result is failure."""
     return EventRuleSpec(
@@ -450,6 +643,8 @@ def ca_alarm_settings_for_config(config: Any) -> list[CaAlarmSettings]:
     Duck-typed on purpose: this module imports neither the config loader nor aws_cdk, so the
     monitoring construct stays free of the loader and `cdk-pca plan` free of aws_cdk.
     """
+    from cdk_pca.ca_lifecycle import rotation_threshold_days
+
     alarms = config.alarms
     settings: list[CaAlarmSettings] = []
     for ca in config.certificate_authorities:
@@ -462,6 +657,8 @@ def ca_alarm_settings_for_config(config: Any) -> list[CaAlarmSettings]:
                 issuance_failure_threshold=int(issuance.threshold),
                 issuance_failure_period_minutes=int(issuance.period_minutes),
                 enabled=bool(alarms.enabled_for(ca.name)),
+                ocsp_enabled=bool(ca.ocsp.enabled),
+                rotation_threshold_days=rotation_threshold_days(config, ca),
             )
         )
     return settings
@@ -476,4 +673,11 @@ def catalog_for_config(config: Any, certificate_names: Sequence[str] | None = No
         certificate_authorities=ca_alarm_settings_for_config(config),
         certificate_names=certificate_names,
         days_to_expiry=int(config.alarms.days_to_expiry),
+        canary_schedule_minutes=canary_schedule_for_config(config),
     )
+
+
+def canary_schedule_for_config(config: Any) -> int | None:
+    """Minutes between canary runs, or None when the config turns the canary off."""
+    canary = config.canary
+    return int(canary.schedule_minutes) if canary.enabled else None

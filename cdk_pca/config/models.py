@@ -299,8 +299,36 @@ class AlarmsConfig(_Model):
         return self.issuance_failures.model_copy(update=given)
 
 
+class CanaryConfig(_Model):
+    """The revocation canary: a scheduled Lambda that checks every CA's CRL and OCSP as clients do."""
+
+    enabled: Flag = True
+    schedule_minutes: Annotated[
+        int, whole_number(*vocabulary.CANARY_SCHEDULE_MINUTES_RANGE)
+    ] = vocabulary.DEFAULT_CANARY_SCHEDULE_MINUTES
+
+
+class CaLifecycleConfig(_Model):
+    """When CA certificates must be rotated (`cdk-pca plan` and the canary's expiry alarm)."""
+
+    rotation_warning_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)] = (
+        vocabulary.DEFAULT_ROTATION_WARNING_DAYS
+    )
+    end_entity_validity_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)] = (
+        vocabulary.DEFAULT_END_ENTITY_VALIDITY_DAYS
+    )
+
+
 # Sections a user may leave empty (`lookups:` with its entries commented out) mean "none".
-_EMPTY_MEANS_DEFAULT = ("notifications", "lookups", "alarms", "crl_bucket", "crl_distribution")
+_EMPTY_MEANS_DEFAULT = (
+    "notifications",
+    "lookups",
+    "alarms",
+    "crl_bucket",
+    "crl_distribution",
+    "canary",
+    "ca_lifecycle",
+)
 
 
 class PkiConfig(_Model):
@@ -315,6 +343,8 @@ class PkiConfig(_Model):
     alarms: AlarmsConfig = AlarmsConfig()
     crl_bucket: CrlBucketConfig = CrlBucketConfig()
     crl_distribution: CrlDistributionConfig = CrlDistributionConfig()
+    canary: CanaryConfig = CanaryConfig()
+    ca_lifecycle: CaLifecycleConfig = CaLifecycleConfig()
 
     @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
     @classmethod
