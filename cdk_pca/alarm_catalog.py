@@ -278,7 +278,10 @@ def validate_monitoring_settings(
             )
         if ca.rotation_threshold_days is not None:
             _check_range(
-                problems, f"{where}.rotation_threshold_days", ca.rotation_threshold_days, (1, 73_000)
+                problems,
+                f"{where}.rotation_threshold_days",
+                ca.rotation_threshold_days,
+                (1, 73_000),
             )
     for index, email in enumerate(emails):
         # "${Token[...]}" placeholders are only known at deploy time.

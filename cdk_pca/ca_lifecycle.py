@@ -49,15 +49,15 @@ def longest_signed_days(config: Any, ca: Any) -> tuple[int, str]:
     if children:
         longest = max(children, key=lambda child: child.validity_days)
         return int(longest.validity_days), f"child CA {longest.name}"
-    days = int(config.ca_lifecycle.end_entity_validity_days)
+    days = int(config.alarms.end_entity_validity_days)
     if ca.usage_mode == "SHORT_LIVED_CERTIFICATE":
         short = vocabulary.SHORT_LIVED_CERTIFICATE_MAX_DAYS
         return min(days, short), f"end-entity certificates (short-lived mode, at most {short} days)"
-    return days, "end-entity certificates (ca_lifecycle.end_entity_validity_days)"
+    return days, "end-entity certificates (alarms.end_entity_validity_days)"
 
 
 def rotation_threshold_days(config: Any, ca: Any) -> int:
-    return longest_signed_days(config, ca)[0] + int(config.ca_lifecycle.rotation_warning_days)
+    return longest_signed_days(config, ca)[0] + int(config.alarms.ca_rotation_warning_days)
 
 
 def lifecycle_for_config(config: Any, today: datetime.date | None = None) -> list[CaLifecycle]:
@@ -68,7 +68,7 @@ def lifecycle_for_config(config: Any, today: datetime.date | None = None) -> lis
     rotate-by date inside the warning window, or end-entity certificates that no longer fit.
     """
     today = today or datetime.datetime.now(datetime.UTC).date()
-    window = int(config.ca_lifecycle.rotation_warning_days)
+    window = int(config.alarms.ca_rotation_warning_days)
     result: list[CaLifecycle] = []
     for ca in config.cas_in_issuing_order():
         if ca.certificate_pem is not None:
@@ -91,7 +91,7 @@ def lifecycle_for_config(config: Any, today: datetime.date | None = None) -> lis
         elif days_left <= window:
             warning = (
                 f"CA {ca.name} must be rotated by {rotate_by.isoformat()} ({days_left} days from "
-                f"now, within ca_lifecycle.rotation_warning_days {window}): after that it cannot "
+                f"now, within alarms.ca_rotation_warning_days {window}): after that it cannot "
                 f"sign {signs} of {longest} days that end before its certificate "
                 f"({expires.isoformat()})"
             )

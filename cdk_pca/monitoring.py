@@ -407,7 +407,6 @@ class PkiMonitoring(Construct):
             dashboard_body=stack.to_json_string({"start": "-P7D", "widgets": layout.widgets}),
         )
 
-
     def _canary_graphs(
         self, layout: _DashboardLayout, ca: MonitoredCa, arn: str
     ) -> list[dict[str, Any]]:
@@ -449,7 +448,9 @@ class PkiMonitoring(Construct):
             )
         if ca.ocsp_enabled:
             graphs.append(
-                layout.graph("Canary: OCSP answered", 6, [(per_run(OCSP_ANSWERED), arn, None, None)])
+                layout.graph(
+                    "Canary: OCSP answered", 6, [(per_run(OCSP_ANSWERED), arn, None, None)]
+                )
             )
         expiry = layout.graph(
             "Canary: CA certificate days to expiry",

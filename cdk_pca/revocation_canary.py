@@ -194,9 +194,7 @@ class RevocationCanary(Construct):
         )
         # A file asset, as aws_s3_assets.Asset makes one, without loading aws_lambda and
         # aws_s3_assets: the default PKI's synth budget (DESIGN.md) has no room for them.
-        staging = AssetStaging(
-            self, "Code", source_path=canary_bundle.stage_asset(str(directory))
-        )
+        staging = AssetStaging(self, "Code", source_path=canary_bundle.stage_asset(str(directory)))
         location = stack.synthesizer.add_file_asset(
             source_hash=staging.asset_hash,
             file_name=staging.relative_staged_path(stack),

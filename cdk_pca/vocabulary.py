@@ -96,8 +96,8 @@ MONTHLY_COST_USD: Final = {"GENERAL_PURPOSE": 400, "SHORT_LIVED_CERTIFICATE": 50
 # wait for two consecutive runs speak within two hours.
 CANARY_SCHEDULE_MINUTES_RANGE: Final = (5, 60)
 DEFAULT_CANARY_SCHEDULE_MINUTES: Final = 15
-# CA certificate lifecycle (config `ca_lifecycle:`). A short-lived-mode CA issues certificates
-# valid at most 7 days: https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html
+# CA certificate lifecycle (config alarms.end_entity_validity_days, alarms.ca_rotation_warning_days).
+# A short-lived-mode CA issues certificates valid at most 7 days: https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html
 # ACM's private certificates are valid 395 days:
 # https://docs.aws.amazon.com/acm/latest/userguide/private-certificates.title.html
 SHORT_LIVED_CERTIFICATE_MAX_DAYS: Final = 7

@@ -280,6 +280,15 @@ class AlarmsConfig(_Model):
     days_to_expiry: Annotated[int, whole_number(*vocabulary.DAYS_TO_EXPIRY_RANGE)] = 30
     issuance_failures: IssuanceFailureAlarmConfig = IssuanceFailureAlarmConfig()
     certificate_authorities: dict[CaName, CaAlarmsConfig] = Field(default_factory=dict)
+    # CA certificate lifecycle (cdk_pca.ca_lifecycle): `cdk-pca plan` warns, and the canary's
+    # ca-certificate-expiring alarm fires, this many days before a CA's rotate-by date.
+    ca_rotation_warning_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)] = (
+        vocabulary.DEFAULT_ROTATION_WARNING_DAYS
+    )
+    # The longest end-entity certificate an issuing CA must still be able to sign.
+    end_entity_validity_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)] = (
+        vocabulary.DEFAULT_END_ENTITY_VALIDITY_DAYS
+    )
 
     def enabled_for(self, ca_name: str) -> bool:
         """False when `alarms.certificate_authorities.<ca_name>.enabled` is false."""
@@ -303,19 +312,8 @@ class CanaryConfig(_Model):
     """The revocation canary: a scheduled Lambda that checks every CA's CRL and OCSP as clients do."""
 
     enabled: Flag = True
-    schedule_minutes: Annotated[
-        int, whole_number(*vocabulary.CANARY_SCHEDULE_MINUTES_RANGE)
-    ] = vocabulary.DEFAULT_CANARY_SCHEDULE_MINUTES
-
-
-class CaLifecycleConfig(_Model):
-    """When CA certificates must be rotated (`cdk-pca plan` and the canary's expiry alarm)."""
-
-    rotation_warning_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)] = (
-        vocabulary.DEFAULT_ROTATION_WARNING_DAYS
-    )
-    end_entity_validity_days: Annotated[int, whole_number(1, MAX_VALIDITY_DAYS)] = (
-        vocabulary.DEFAULT_END_ENTITY_VALIDITY_DAYS
+    schedule_minutes: Annotated[int, whole_number(*vocabulary.CANARY_SCHEDULE_MINUTES_RANGE)] = (
+        vocabulary.DEFAULT_CANARY_SCHEDULE_MINUTES
     )
 
 
@@ -327,7 +325,6 @@ _EMPTY_MEANS_DEFAULT = (
     "crl_bucket",
     "crl_distribution",
     "canary",
-    "ca_lifecycle",
 )
 
 
@@ -344,7 +341,6 @@ class PkiConfig(_Model):
     crl_bucket: CrlBucketConfig = CrlBucketConfig()
     crl_distribution: CrlDistributionConfig = CrlDistributionConfig()
     canary: CanaryConfig = CanaryConfig()
-    ca_lifecycle: CaLifecycleConfig = CaLifecycleConfig()
 
     @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
     @classmethod

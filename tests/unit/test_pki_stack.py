@@ -153,7 +153,8 @@ def test_expiry_rules_and_alarms_promise_no_more_than_acms_45_days(config_path: 
     thresholds = [
         condition["numeric"][1]
         for rule in template.find_resources("AWS::Events::Rule").values()
-        for condition in rule["Properties"]["EventPattern"]
+        for condition in rule["Properties"]
+        .get("EventPattern", {})
         .get("detail", {})
         .get("DaysToExpiry", [])
     ]
