@@ -65,9 +65,16 @@ def dependencies_key() -> str:
 
 
 def default_dependencies_directory(build_root: Path | None = None) -> Path:
-    """Where `make setup` puts the dependencies: build/canary-lambda/<key>/ under the app's folder
-    (the CDK CLI runs the app there), so a library user's first synth builds them in its own."""
-    return (build_root or Path.cwd() / DEFAULT_BUILD_ROOT) / dependencies_key()
+    """Where the dependencies are looked for, and built when absent: `build_root`/<key>, else
+    build/canary-lambda/<key> of the source checkout this package runs from (what `make setup`
+    fills) when it is complete there, else the same under the working folder (the CDK CLI runs
+    the app there, so a library user's first synth builds them in its own project)."""
+    if build_root is not None:
+        return build_root / dependencies_key()
+    checkout = Path(__file__).resolve().parent.parent / DEFAULT_BUILD_ROOT / dependencies_key()
+    if _is_complete(checkout):
+        return checkout
+    return Path.cwd() / DEFAULT_BUILD_ROOT / dependencies_key()
 
 
 def pip_command(target: Path) -> list[str]:
