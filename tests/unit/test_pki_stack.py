@@ -180,3 +180,27 @@ def test_crl_not_generated_alarms_only_for_crls_of_at_most_a_week(config_path: s
             continue
         expected = ca.crl.expiration_days <= 7
         assert any(f"{ca.name}-crl-not-generated" in n for n in alarm_names) is expected, ca.name
+
+
+def test_default_stack_checks_every_ca_with_the_canary_every_15_minutes() -> None:
+    template = Template.from_json(synthesize("pki.yaml").template)
+    template.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)", "State": "ENABLED"}
+    )
+    activations = [{"Ref": "RootCaActivationC41AA12B"}, {"Ref": "IssuingCaActivation51AC6E67"}]
+    [role] = template.find_resources("AWS::IAM::Role").values()
+    reads = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
+    assert reads["Resource"] == activations
+    [function] = template.find_resources("AWS::Lambda::Function").values()
+    assert function["Properties"]["Environment"]["Variables"]["CA_ARNS"] == {
+        "Fn::Join": [",", activations]
+    }
+    names = {
+        alarm["Properties"]["AlarmName"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert {
+        "example-pki-issuing-crl-unusable",
+        "example-pki-issuing-ocsp-not-answering",
+        "example-pki-root-canary-not-reporting",
+    } <= names
