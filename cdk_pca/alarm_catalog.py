@@ -458,138 +458,138 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
 def _canary_alarms(pki_name: str, ca: CaAlarmSettings, minutes: int) -> list[AlarmSpec]:
     """The revocation canary's alarms of one CA; one period is one run of the canary.
 
-    Missing data does not breach in the first four (a CA without OCSP or CRL publishes no such
-    metric; an unreachable CRL has no nextUpdate): the not-reporting alarm owns silence.
+    Missing data does not breach except in canary-not-reporting (a CA without OCSP or CRL
+    publishes no such metric; an unreachable CRL has no nextUpdate): that alarm owns silence.
     """
-    period = minutes * 60
-    runs = CANARY_CONSECUTIVE_RUNS
     where = f"PKI {pki_name}, CA {ca.name}"
+
+    def alarm(
+        kind: str,
+        metric: MetricDefinition,
+        *,
+        runs: int,
+        threshold: float,
+        comparison: Comparison,
+        condition: str,
+        description: str,
+        statistic: str = "Minimum",
+        missing: MissingData = "notBreaching",
+    ) -> AlarmSpec:
+        return AlarmSpec(
+            name=alarm_name(pki_name, ca.name, kind),
+            subject=ca.name,
+            kind=kind,
+            metric=metric,
+            statistic=statistic,
+            period_seconds=minutes * 60,
+            evaluation_periods=runs,
+            datapoints_to_alarm=runs,
+            threshold=threshold,
+            comparison=comparison,
+            treat_missing_data=missing,
+            condition=condition,
+            description=f"{where}: {description}",
+        )
+
+    twice = CANARY_CONSECUTIVE_RUNS
     alarms: list[AlarmSpec] = []
     if ca.crl_enabled:
-        alarms.append(
-            AlarmSpec(
-                name=alarm_name(pki_name, ca.name, "crl-unusable"),
-                subject=ca.name,
-                kind="crl-unusable",
-                metric=CRL_VALID,
-                statistic="Minimum",
-                period_seconds=period,
-                evaluation_periods=runs,
-                datapoints_to_alarm=runs,
+        margin = crl_next_update_margin_seconds(ca.crl_expiration_days)
+        alarms += [
+            alarm(
+                "crl-unusable",
+                CRL_VALID,
+                runs=twice,
                 threshold=1,
                 comparison="LessThanThreshold",
-                treat_missing_data="notBreaching",
-                condition=f"CRL unreachable or not valid in {runs} consecutive canary runs",
+                condition=f"CRL unreachable or not valid in {twice} consecutive canary runs",
                 description=(
-                    f"{where}: the canary could not fetch the CRL from the URL in issued "
-                    f"certificates, or it did not verify (signature, issuer, expiry), in {runs} "
-                    "consecutive runs. Relying parties that check CRLs fail or accept revoked "
-                    "certificates. First check: the canary's log (each run names the reason), "
-                    "curl -I the CRL URL through the CRL distribution (403: bucket policy or "
-                    "CloudFront origin access), and the crl-bucket-misconfigured alarm."
+                    "the canary could not fetch the CRL from the URL in issued certificates, or "
+                    f"it did not verify (signature, issuer, expiry), in {twice} consecutive runs. "
+                    "Relying parties that check CRLs fail or accept revoked certificates. First "
+                    "check: the canary's log (each run names the reason), curl -I the CRL URL "
+                    "through the CRL distribution (403: bucket policy or CloudFront origin "
+                    "access), and the crl-bucket-misconfigured alarm."
                 ),
-            )
-        )
-        margin = crl_next_update_margin_seconds(ca.crl_expiration_days)
-        alarms.append(
-            AlarmSpec(
-                name=alarm_name(pki_name, ca.name, "crl-expiring"),
-                subject=ca.name,
-                kind="crl-expiring",
-                metric=CRL_SECONDS_UNTIL_NEXT_UPDATE,
-                statistic="Minimum",
-                period_seconds=period,
-                evaluation_periods=1,
-                datapoints_to_alarm=1,
+            ),
+            alarm(
+                "crl-expiring",
+                CRL_SECONDS_UNTIL_NEXT_UPDATE,
+                runs=1,
                 threshold=margin,
                 comparison="LessThanThreshold",
-                treat_missing_data="notBreaching",
                 condition=(
                     f"CRL nextUpdate less than {margin // 3600} h away (CRLs valid "
                     f"{ca.crl_expiration_days} days; PCA retries every {PCA_CRL_RETRY_MINUTES} min)"
                 ),
                 description=(
-                    f"{where}: the CRL clients fetch reaches its nextUpdate in less than "
-                    f"{margin // 3600} hours: AWS Private CA has not refreshed it (it retries "
-                    f"failed updates every {PCA_CRL_RETRY_MINUTES} minutes), or a cache serves an "
-                    "old copy. When it expires, relying parties fail every revocation check. "
-                    "First check: the CRL object's LastModified in the bucket against the CRL "
-                    "served through CloudFront (a stale cache: invalidate), the CA is ACTIVE, "
-                    "and the crl-bucket-misconfigured alarm and CRL Generation events."
+                    f"the CRL clients fetch reaches its nextUpdate in less than {margin // 3600} "
+                    "hours: AWS Private CA has not refreshed it (it retries failed updates every "
+                    f"{PCA_CRL_RETRY_MINUTES} minutes), or a cache serves an old copy. When it "
+                    "expires, relying parties fail every revocation check. First check: the CRL "
+                    "object's LastModified in the bucket against the CRL served through "
+                    "CloudFront (a stale cache: invalidate), the CA is ACTIVE, and the "
+                    "crl-bucket-misconfigured alarm and CRL Generation events."
                 ),
-            )
-        )
+            ),
+        ]
     if ca.ocsp_enabled:
         alarms.append(
-            AlarmSpec(
-                name=alarm_name(pki_name, ca.name, "ocsp-not-answering"),
-                subject=ca.name,
-                kind="ocsp-not-answering",
-                metric=OCSP_ANSWERED,
-                statistic="Minimum",
-                period_seconds=period,
-                evaluation_periods=runs,
-                datapoints_to_alarm=runs,
+            alarm(
+                "ocsp-not-answering",
+                OCSP_ANSWERED,
+                runs=twice,
                 threshold=1,
                 comparison="LessThanThreshold",
-                treat_missing_data="notBreaching",
-                condition=f"no verified, fresh OCSP answer in {runs} consecutive canary runs",
+                condition=f"no verified, fresh OCSP answer in {twice} consecutive canary runs",
                 description=(
-                    f"{where}: the OCSP responder named in issued certificates gave no answer "
-                    f"signed for this CA and fresh in {runs} consecutive runs. Clients that "
-                    "require OCSP fail. First check: the canary's log (timeout, HTTP status, "
-                    "signature), the DNS name and proxy of a custom OCSP CNAME, and that OCSP "
-                    "is still enabled on the CA (aws acm-pca describe-certificate-authority)."
+                    "the OCSP responder named in issued certificates gave no answer signed for "
+                    f"this CA and fresh in {twice} consecutive runs. Clients that require OCSP "
+                    "fail. First check: the canary's log (timeout, HTTP status, signature), the "
+                    "DNS name and proxy of a custom OCSP CNAME, and that OCSP is still enabled on "
+                    "the CA (aws acm-pca describe-certificate-authority)."
                 ),
             )
         )
     if ca.rotation_threshold_days is not None:
         days = ca.rotation_threshold_days
         alarms.append(
-            AlarmSpec(
-                name=alarm_name(pki_name, ca.name, "ca-certificate-expiring"),
-                subject=ca.name,
-                kind="ca-certificate-expiring",
-                metric=CA_CERTIFICATE_DAYS_TO_EXPIRY,
-                statistic="Minimum",
-                period_seconds=period,
-                evaluation_periods=1,
-                datapoints_to_alarm=1,
+            alarm(
+                "ca-certificate-expiring",
+                CA_CERTIFICATE_DAYS_TO_EXPIRY,
+                runs=1,
                 threshold=days,
                 comparison="LessThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
                 condition=f"CA certificate <= {days} days to expiry (rotation threshold)",
                 description=(
-                    f"{where}: the CA's own certificate expires in {days} days or fewer: soon "
-                    "it cannot sign what the config asks of it without the result outliving it, "
-                    "and when it expires everything below it stops validating at once. AWS "
-                    "publishes no metric for this. Rotate it: `cdk-pca plan` shows the rotate-by "
-                    "date; a new CA (new name) beside the old one, then move issuance over."
+                    f"the CA's own certificate expires in {days} days or fewer: soon it cannot "
+                    "sign what the config asks of it without the result outliving it, and when "
+                    "it expires everything below it stops validating at once. AWS publishes no "
+                    "metric for this. Rotate it: `cdk-pca plan` shows the rotate-by date; a new "
+                    "CA (new name) beside the old one, then move issuance over."
                 ),
             )
         )
     silent = CANARY_SILENT_RUNS
     alarms.append(
-        AlarmSpec(
-            name=alarm_name(pki_name, ca.name, "canary-not-reporting"),
-            subject=ca.name,
-            kind="canary-not-reporting",
-            metric=CA_CERTIFICATE_DAYS_TO_EXPIRY,
-            statistic="SampleCount",
-            period_seconds=period,
-            evaluation_periods=silent,
-            datapoints_to_alarm=silent,
+        alarm(
+            "canary-not-reporting",
+            CA_CERTIFICATE_DAYS_TO_EXPIRY,
+            runs=silent,
             threshold=1,
             comparison="LessThanThreshold",
-            treat_missing_data="breaching",
-            condition=f"no canary datapoint for {silent} runs ({silent * minutes} min; missing "
-            "data breaches)",
+            statistic="SampleCount",
+            missing="breaching",
+            condition=(
+                f"no canary datapoint for {silent} runs ({silent * minutes} min; missing data "
+                "breaches)"
+            ),
             description=(
-                f"{where}: the revocation canary published nothing for this CA for {silent} runs "
-                f"({silent * minutes} minutes): the CRL and OCSP alarms are blind. Expected "
-                "until the CA is ACTIVE. First check: the canary function's errors and log "
-                "(AccessDenied or throttling on acm-pca, a timeout), its EventBridge schedule "
-                "is enabled, and the CA's status."
+                f"the revocation canary published nothing for this CA for {silent} runs "
+                f"({silent * minutes} minutes): the CRL and OCSP alarms are blind. Expected until "
+                "the CA is ACTIVE. First check: the canary function's errors and log "
+                "(AccessDenied or throttling on acm-pca, a timeout), its EventBridge schedule is "
+                "enabled, and the CA's status."
             ),
         )
     )
