@@ -61,7 +61,8 @@ class CanaryBundleError(RuntimeError):
 def dependencies_key() -> str:
     """A folder name that changes with the runtime, the platforms or any pin."""
     digest = hashlib.sha256("\n".join((*LAMBDA_PLATFORMS, *LAMBDA_REQUIREMENTS)).encode())
-    return f"python{LAMBDA_PYTHON_VERSION}-arm64-{digest.hexdigest()[:12]}"
+    # No dots: CDK names a staged asset after its source's "extension".
+    return f"cp{LAMBDA_PYTHON_VERSION.replace('.', '')}-arm64-{digest.hexdigest()[:12]}"
 
 
 def default_dependencies_directory(build_root: Path | None = None) -> Path:
