@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 CONFIG ?= pki.yaml
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# cryptography built for the revocation canary's Lambda (linux arm64), so synth needs no network.
+CANARY_STAMP := build/canary-lambda/.installed
 # The CDK CLI and jsii run on the Node 22 pinned in package.json (Node 20 makes jsii print an
 # end-of-life banner), so node_modules/.bin goes first on PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
@@ -15,12 +17,16 @@ export CDK_DISABLE_VERSION_CHECK := 1
 
 .PHONY: setup synth test lint deploy diff bench clean integ integ-snapshots
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(CANARY_STAMP)
 
 $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(CANARY_STAMP): $(PY_STAMP) cdk_pca/canary_bundle.py
+	$(PY) -m cdk_pca.canary_bundle
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

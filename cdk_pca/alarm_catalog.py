@@ -13,12 +13,17 @@ from typing import Any, Final, Literal
 
 from cdk_pca import rules
 from cdk_pca.pca_metrics import (
+    CA_CERTIFICATE_DAYS_TO_EXPIRY,
     CRL_GENERATED,
+    CRL_SECONDS_UNTIL_NEXT_UPDATE,
+    CRL_VALID,
     DAYS_TO_EXPIRY,
     ISSUE_CERTIFICATE_FAILURE,
     MISCONFIGURED_CRL_BUCKET,
+    OCSP_ANSWERED,
     MetricDefinition,
 )
+from cdk_pca.vocabulary import CANARY_SCHEDULE_MINUTES_RANGE
 
 # CloudWatch limits. PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than
 # 604,800 seconds" (seven days), one day when the period is under an hour; AlarmName is at most
@@ -40,6 +45,13 @@ DEFAULT_DAYS_TO_EXPIRY: Final = 30
 CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS: Final = 7
 DEFAULT_ISSUANCE_FAILURE_THRESHOLD: Final = 1
 DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES: Final = 5
+# "If for any reason a CRL update fails, AWS Private CA makes further attempts every 15 minutes"
+# (RevocationConfiguration: https://docs.aws.amazon.com/privateca/latest/APIReference/API_RevocationConfiguration.html)
+PCA_CRL_RETRY_MINUTES: Final = 15
+# The canary's alarms that must see a fault twice before they speak, and how many empty runs
+# mean the canary has stopped reporting (one late run is not an outage).
+CANARY_CONSECUTIVE_RUNS: Final = 2
+CANARY_SILENT_RUNS: Final = 3
 
 Comparison = Literal[
     "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
@@ -75,6 +87,11 @@ class CaAlarmSettings:
     """False: no alarms and no event rules for this CA (its dashboard row stays)."""
     crl_generation_window_hours: int | None = None
     """Override the derived CRL-not-generated window (1..168 hours); None derives it."""
+    ocsp_enabled: bool = False
+    """Whether the CA answers OCSP: only then does it get the canary's OCSP alarm."""
+    rotation_threshold_days: int | None = None
+    """Days to expiry of the CA's own certificate below which the canary alarms (see
+    cdk_pca.ca_lifecycle); None: no such alarm."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +192,21 @@ def crl_generation_window_hours(crl_expiration_days: int) -> int:
     return min(lifetime_hours - margin_hours, MAX_ALARM_WINDOW_HOURS)
 
 
+def crl_next_update_margin_seconds(crl_expiration_days: int) -> int:
+    """How close to its nextUpdate the CRL clients fetch may get before the canary alarms.
+
+    Private CA refreshes a CRL well before its nextUpdate (thisUpdate + ExpirationInDays) and
+    retries a failed update every 15 minutes (PCA_CRL_RETRY_MINUTES), so the CRL clients see
+    never comes near its nextUpdate while publication works. The margin leaves a person time to
+    act before relying parties fail: a quarter of the lifetime, at most one day (as the
+    CRL-not-generated window), and never less than four retry intervals (an hour): a CRL that
+    close to expiry has missed at least four of Private CA's attempts, so the alarm does not
+    fire for a fault the next retry would mend (1 day -> 6 h, 7 days -> 24 h).
+    """
+    lifetime = crl_expiration_days * 86_400
+    return max(4 * PCA_CRL_RETRY_MINUTES * 60, min(lifetime // 4, 86_400))
+
+
 def bounded_name(parts: Sequence[str], limit: int) -> str:
     """`parts` joined with '-', or a stable shortened form (prefix + hash) when over `limit`."""
     name = "-".join(parts)
@@ -199,9 +231,17 @@ def validate_monitoring_settings(
     certificate_names: Sequence[str] = (),
     days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
     emails: Sequence[str] = (),
+    canary_schedule_minutes: int | None = None,
 ) -> list[str]:
     """Every problem with the arguments, one line each, naming the argument and what is allowed."""
     problems: list[str] = []
+    if canary_schedule_minutes is not None:
+        _check_range(
+            problems,
+            "canary_schedule_minutes",
+            canary_schedule_minutes,
+            CANARY_SCHEDULE_MINUTES_RANGE,
+        )
     name_problem = rules.PKI_NAME.problem(pki_name)
     if name_problem:
         problems.append(f"pki_name: {name_problem}")
@@ -235,6 +275,13 @@ def validate_monitoring_settings(
                 ca.crl_generation_window_hours,
                 (1, MAX_ALARM_WINDOW_HOURS),
             )
+        if ca.rotation_threshold_days is not None:
+            _check_range(
+                problems,
+                f"{where}.rotation_threshold_days",
+                ca.rotation_threshold_days,
+                (1, 73_000),
+            )
     for index, email in enumerate(emails):
         # "${Token[...]}" placeholders are only known at deploy time.
         problem = None if "${Token[" in email else rules.email_problem(email)
@@ -249,13 +296,20 @@ def build_alarm_catalog(
     certificate_authorities: Sequence[CaAlarmSettings],
     certificate_names: Sequence[str] = (),
     days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
+    canary_schedule_minutes: int | None = None,
 ) -> AlarmCatalog:
-    """The alarms and event rules of a PKI. Raises AlarmCatalogError listing every bad argument."""
+    """The alarms and event rules of a PKI. Raises AlarmCatalogError listing every bad argument.
+
+    With `canary_schedule_minutes` (the revocation canary runs that often), each CA also gets
+    the canary's alarms (cdk_pca.revocation_canary): CRL unusable, CRL near its nextUpdate, OCSP
+    not answering, CA certificate near its rotation threshold, canary not reporting.
+    """
     problems = validate_monitoring_settings(
         pki_name=pki_name,
         certificate_authorities=certificate_authorities,
         certificate_names=certificate_names,
         days_to_expiry=days_to_expiry,
+        canary_schedule_minutes=canary_schedule_minutes,
     )
     if problems:
         raise AlarmCatalogError(problems)
@@ -274,6 +328,8 @@ def build_alarm_catalog(
             rules.append(_ca_failure_rule(pki_name, ca, "crl-generation-failed", "CRL Generation"))
         alarms.append(_issuance_failures_alarm(pki_name, ca))
         rules.append(_ca_failure_rule(pki_name, ca, "issuance-failed", "Certificate Issuance"))
+        if canary_schedule_minutes is not None:
+            alarms.extend(_canary_alarms(pki_name, ca, canary_schedule_minutes))
     for certificate in certificate_names:
         alarms.append(_expiry_alarm(pki_name, certificate, days_to_expiry))
     rules.append(_certificate_expiration_rule(pki_name, days_to_expiry))
@@ -395,6 +451,147 @@ def _expiry_alarm(pki_name: str, certificate: str, days_to_expiry: int) -> Alarm
             "reimported by hand."
         ),
     )
+
+
+def _canary_alarms(pki_name: str, ca: CaAlarmSettings, minutes: int) -> list[AlarmSpec]:
+    """The revocation canary's alarms of one CA; one period is one run of the canary.
+
+    Missing data does not breach except in canary-not-reporting (a CA without OCSP or CRL
+    publishes no such metric; an unreachable CRL has no nextUpdate): that alarm owns silence.
+    """
+    where = f"PKI {pki_name}, CA {ca.name}"
+
+    def alarm(
+        kind: str,
+        metric: MetricDefinition,
+        *,
+        runs: int,
+        threshold: float,
+        comparison: Comparison,
+        condition: str,
+        description: str,
+        statistic: str = "Minimum",
+        missing: MissingData = "notBreaching",
+    ) -> AlarmSpec:
+        return AlarmSpec(
+            name=alarm_name(pki_name, ca.name, kind),
+            subject=ca.name,
+            kind=kind,
+            metric=metric,
+            statistic=statistic,
+            period_seconds=minutes * 60,
+            evaluation_periods=runs,
+            datapoints_to_alarm=runs,
+            threshold=threshold,
+            comparison=comparison,
+            treat_missing_data=missing,
+            condition=condition,
+            description=f"{where}: {description}",
+        )
+
+    twice = CANARY_CONSECUTIVE_RUNS
+    alarms: list[AlarmSpec] = []
+    if ca.crl_enabled:
+        margin = crl_next_update_margin_seconds(ca.crl_expiration_days)
+        alarms += [
+            alarm(
+                "crl-unusable",
+                CRL_VALID,
+                runs=twice,
+                threshold=1,
+                comparison="LessThanThreshold",
+                condition=f"CRL unreachable or not valid in {twice} consecutive canary runs",
+                description=(
+                    "the canary could not fetch the CRL from the URL in issued certificates, or "
+                    f"it did not verify (signature, issuer, expiry), in {twice} consecutive runs. "
+                    "Relying parties that check CRLs fail or accept revoked certificates. First "
+                    "check: the canary's log (each run names the reason), curl -I the CRL URL "
+                    "through the CRL distribution (403: bucket policy or CloudFront origin "
+                    "access), and the crl-bucket-misconfigured alarm."
+                ),
+            ),
+            alarm(
+                "crl-expiring",
+                CRL_SECONDS_UNTIL_NEXT_UPDATE,
+                runs=1,
+                threshold=margin,
+                comparison="LessThanThreshold",
+                condition=(
+                    f"CRL nextUpdate less than {margin // 3600} h away (CRLs valid "
+                    f"{ca.crl_expiration_days} days; PCA retries every {PCA_CRL_RETRY_MINUTES} min)"
+                ),
+                description=(
+                    f"the CRL clients fetch reaches its nextUpdate in less than {margin // 3600} "
+                    "hours: AWS Private CA has not refreshed it (it retries failed updates every "
+                    f"{PCA_CRL_RETRY_MINUTES} minutes), or a cache serves an old copy. When it "
+                    "expires, relying parties fail every revocation check. First check: the CRL "
+                    "object's LastModified in the bucket against the CRL served through "
+                    "CloudFront (a stale cache: invalidate), the CA is ACTIVE, and the "
+                    "crl-bucket-misconfigured alarm and CRL Generation events."
+                ),
+            ),
+        ]
+    if ca.ocsp_enabled:
+        alarms.append(
+            alarm(
+                "ocsp-not-answering",
+                OCSP_ANSWERED,
+                runs=twice,
+                threshold=1,
+                comparison="LessThanThreshold",
+                condition=f"no verified, fresh OCSP answer in {twice} consecutive canary runs",
+                description=(
+                    "the OCSP responder named in issued certificates gave no answer signed for "
+                    f"this CA and fresh in {twice} consecutive runs. Clients that require OCSP "
+                    "fail. First check: the canary's log (timeout, HTTP status, signature), the "
+                    "DNS name and proxy of a custom OCSP CNAME, and that OCSP is still enabled on "
+                    "the CA (aws acm-pca describe-certificate-authority)."
+                ),
+            )
+        )
+    if ca.rotation_threshold_days is not None:
+        days = ca.rotation_threshold_days
+        alarms.append(
+            alarm(
+                "ca-certificate-expiring",
+                CA_CERTIFICATE_DAYS_TO_EXPIRY,
+                runs=1,
+                threshold=days,
+                comparison="LessThanOrEqualToThreshold",
+                condition=f"CA certificate <= {days} days to expiry (rotation threshold)",
+                description=(
+                    f"the CA's own certificate expires in {days} days or fewer: soon it cannot "
+                    "sign what the config asks of it without the result outliving it, and when "
+                    "it expires everything below it stops validating at once. AWS publishes no "
+                    "metric for this. Rotate it: `cdk-pca plan` shows the rotate-by date; a new "
+                    "CA (new name) beside the old one, then move issuance over."
+                ),
+            )
+        )
+    silent = CANARY_SILENT_RUNS
+    alarms.append(
+        alarm(
+            "canary-not-reporting",
+            CA_CERTIFICATE_DAYS_TO_EXPIRY,
+            runs=silent,
+            threshold=1,
+            comparison="LessThanThreshold",
+            statistic="SampleCount",
+            missing="breaching",
+            condition=(
+                f"no canary datapoint for {silent} runs ({silent * minutes} min; missing data "
+                "breaches)"
+            ),
+            description=(
+                f"the revocation canary published nothing for this CA for {silent} runs "
+                f"({silent * minutes} minutes): the CRL and OCSP alarms are blind. Expected until "
+                "the CA is ACTIVE. First check: the canary function's errors and log "
+                "(AccessDenied or throttling on acm-pca, a timeout), its EventBridge schedule is "
+                "enabled, and the CA's status."
+            ),
+        )
+    )
+    return alarms
 
 
 def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) -> EventRuleSpec:

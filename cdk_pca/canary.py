@@ -13,7 +13,12 @@ from cryptography import x509
 
 from cdk_pca.revocation.crl import evaluate_crl
 from cdk_pca.revocation.fetch import FetchError, fetch
-from cdk_pca.revocation.ocsp import NONCE_BYTES, build_request, evaluate_response
+from cdk_pca.revocation.ocsp import (
+    NONCE_BYTES,
+    UNKNOWN_CERTIFICATE_ERROR,
+    build_request,
+    evaluate_response,
+)
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -40,9 +45,14 @@ def check_certificate_authority(
     ocsp_serial: int | None = None,
     now: datetime | None = None,
     timeout: float = 10.0,
+    ocsp_unknown_is_answer: bool = False,
 ) -> CanaryResult:
     """Measure one CA as clients see it. Never raises for anything a peer sends: each failure
-    is a metric value (0) or an absent metric, and a line in `problems`."""
+    is a metric value (0) or an absent metric, and a line in `problems`.
+
+    `ocsp_unknown_is_answer`: `ocsp_serial` is a probe this CA never issued (the scheduled canary
+    knows no serial a subordinate CA issued), so a verified, fresh answer of status "unknown"
+    still shows the responder answering for this CA (OcspAnswered 1)."""
     moment = now or datetime.now(UTC)
     result = CanaryResult()
     try:
@@ -54,7 +64,7 @@ def check_certificate_authority(
         issuer.not_valid_after_utc - moment
     ).total_seconds() / SECONDS_PER_DAY
     _check_crl(result, issuer, crl_url, moment, timeout)
-    _check_ocsp(result, issuer, ocsp_url, ocsp_serial, moment, timeout)
+    _check_ocsp(result, issuer, ocsp_url, ocsp_serial, moment, timeout, ocsp_unknown_is_answer)
     return result
 
 
@@ -105,6 +115,7 @@ def _check_ocsp(
     serial: int | None,
     now: datetime,
     timeout: float,
+    unknown_is_answer: bool = False,
 ) -> None:
     if not url:
         result.problems.append("OCSP: no OCSP URL configured")
@@ -132,6 +143,9 @@ def _check_ocsp(
     except Exception as exc:
         result.metrics["OcspAnswered"] = 0.0
         result.problems.append(f"OCSP: {url}: {type(exc).__name__}: {exc}")
+        return
+    if unknown_is_answer and verdict.error == UNKNOWN_CERTIFICATE_ERROR:
+        result.metrics["OcspAnswered"] = 1.0
         return
     result.metrics["OcspAnswered"] = 0.0 if verdict.error else 1.0
     if verdict.error:

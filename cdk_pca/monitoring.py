@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from aws_cdk import ArnFormat, CfnResource, Stack
@@ -28,16 +28,22 @@ from cdk_pca.alarm_catalog import (
     CaAlarmSettings,
     EventRuleSpec,
     build_alarm_catalog,
+    crl_next_update_margin_seconds,
     validate_monitoring_settings,
 )
 from cdk_pca.pca_metrics import (
     ACM_NAMESPACE,
+    CA_CERTIFICATE_DAYS_TO_EXPIRY,
     CRL_GENERATED,
+    CRL_REACHABLE,
+    CRL_SECONDS_UNTIL_NEXT_UPDATE,
+    CRL_VALID,
     DAYS_TO_EXPIRY,
     ISSUE_CERTIFICATE_FAILURE,
     ISSUE_CERTIFICATE_SUCCESS,
     ISSUE_CERTIFICATE_TIME,
     MISCONFIGURED_CRL_BUCKET,
+    OCSP_ANSWERED,
     MetricDefinition,
 )
 from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
@@ -76,7 +82,8 @@ class PkiMonitoring(Construct):
     e-mail subscriptions; per CA with CRLs an alarm on MisconfiguredCRLBucket and one on
     CRLGenerated silence; per CA an alarm on IssueCertificate failures; per certificate a
     DaysToExpiry alarm; EventBridge rules for failed CRL generation, failed issuance and ACM's
-    approaching-expiration events; and a dashboard. Every alarm notifies on ALARM and on OK.
+    approaching-expiration events; and a dashboard. With ``canary_schedule_minutes`` (a
+    ``RevocationCanary`` runs that often), the canary's alarms and a dashboard row per CA too. Every alarm notifies on ALARM and on OK.
     Names, thresholds and descriptions come from `cdk_pca.alarm_catalog.build_alarm_catalog`;
     bad arguments raise `AlarmCatalogError` listing every problem, before anything is created.
 
@@ -95,6 +102,7 @@ class PkiMonitoring(Construct):
         emails: Sequence[str] = (),
         days_to_expiry: int = DEFAULT_DAYS_TO_EXPIRY,
         dashboard: bool = True,
+        canary_schedule_minutes: int | None = None,
     ) -> None:
         problems = validate_monitoring_settings(
             pki_name=pki_name,
@@ -102,6 +110,7 @@ class PkiMonitoring(Construct):
             certificate_names=[certificate.name for certificate in certificates],
             days_to_expiry=days_to_expiry,
             emails=emails,
+            canary_schedule_minutes=canary_schedule_minutes,
         )
         if problems:
             raise AlarmCatalogError(problems)
@@ -112,7 +121,9 @@ class PkiMonitoring(Construct):
             certificate_authorities=certificate_authorities,
             certificate_names=[certificate.name for certificate in certificates],
             days_to_expiry=days_to_expiry,
+            canary_schedule_minutes=canary_schedule_minutes,
         )
+        self._canary_schedule_minutes = canary_schedule_minutes
         self._cas = {ca.name: ca for ca in certificate_authorities}
         self._certificates = {certificate.name: certificate for certificate in certificates}
         self._days_to_expiry = days_to_expiry
@@ -325,6 +336,8 @@ class PkiMonitoring(Construct):
                 )
             )
             layout.row(*graphs)
+            if self._canary_schedule_minutes is not None:
+                layout.row(*self._canary_graphs(layout, ca, arn))
         if self._certificates:
             expiry = layout.graph(
                 "Certificates: days to expiry",
@@ -346,6 +359,60 @@ class PkiMonitoring(Construct):
             dashboard_name=self.pki_name,
             dashboard_body=stack.to_json_string({"start": "-P7D", "widgets": layout.widgets}),
         )
+
+    def _canary_graphs(
+        self, layout: _DashboardLayout, ca: MonitoredCa, arn: str
+    ) -> list[dict[str, Any]]:
+        """The revocation canary's view of one CA: what clients see of its CRL and OCSP."""
+        assert self._canary_schedule_minutes is not None
+        period = self._canary_schedule_minutes * 60
+
+        def per_run(definition: MetricDefinition) -> MetricDefinition:
+            return replace(definition, period_seconds=period)
+
+        def threshold(graph: dict[str, Any], value: float, label: str) -> dict[str, Any]:
+            graph["properties"]["annotations"] = {
+                "horizontal": [{"value": value, "label": label, "color": "#d62728"}]
+            }
+            return graph
+
+        graphs = []
+        if ca.crl_enabled:
+            graphs.append(
+                layout.graph(
+                    "Canary: CRL reachable / valid",
+                    6,
+                    [
+                        (per_run(CRL_REACHABLE), arn, None, "reachable"),
+                        (per_run(CRL_VALID), arn, None, "valid"),
+                    ],
+                )
+            )
+            graphs.append(
+                threshold(
+                    layout.graph(
+                        "Canary: CRL seconds until nextUpdate",
+                        6,
+                        [(per_run(CRL_SECONDS_UNTIL_NEXT_UPDATE), arn, None, None)],
+                    ),
+                    crl_next_update_margin_seconds(ca.crl_expiration_days),
+                    "alarm margin",
+                )
+            )
+        if ca.ocsp_enabled:
+            graphs.append(
+                layout.graph(
+                    "Canary: OCSP answered", 6, [(per_run(OCSP_ANSWERED), arn, None, None)]
+                )
+            )
+        expiry = layout.graph(
+            "Canary: CA certificate days to expiry",
+            24 - 6 * len(graphs),
+            [(per_run(CA_CERTIFICATE_DAYS_TO_EXPIRY), arn, None, None)],
+        )
+        if ca.rotation_threshold_days is not None:
+            threshold(expiry, ca.rotation_threshold_days, "rotation threshold")
+        return [*graphs, expiry]
 
 
 _GraphLine = tuple[MetricDefinition, str, str | None, str | None]

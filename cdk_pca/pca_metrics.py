@@ -76,6 +76,31 @@ DAYS_TO_EXPIRY: Final = MetricDefinition(
 )
 
 
+# The revocation canary's metrics (cdk_pca.canary; DESIGN.md "Canary"), one datapoint per run
+# and CA; the alarm catalog sets the period from the canary's schedule.
+CANARY_NAMESPACE: Final = "cdk-pca"
+
+
+def _canary_metric(metric_name: str, statistic: str) -> MetricDefinition:
+    return MetricDefinition(CANARY_NAMESPACE, metric_name, statistic, 900, PRIVATE_CA_ARN_DIMENSION)
+
+
+CRL_REACHABLE: Final = _canary_metric("CrlReachable", "Minimum")
+CRL_VALID: Final = _canary_metric("CrlValid", "Minimum")
+CRL_SECONDS_UNTIL_NEXT_UPDATE: Final = _canary_metric("CrlSecondsUntilNextUpdate", "Minimum")
+CRL_AGE_SECONDS: Final = _canary_metric("CrlAgeSeconds", "Maximum")
+OCSP_ANSWERED: Final = _canary_metric("OcspAnswered", "Minimum")
+CA_CERTIFICATE_DAYS_TO_EXPIRY: Final = _canary_metric("CaCertificateDaysToExpiry", "Minimum")
+CANARY_METRICS: Final = (
+    CRL_REACHABLE,
+    CRL_VALID,
+    CRL_SECONDS_UNTIL_NEXT_UPDATE,
+    CRL_AGE_SECONDS,
+    OCSP_ANSWERED,
+    CA_CERTIFICATE_DAYS_TO_EXPIRY,
+)
+
+
 def metric(
     definition: MetricDefinition,
     resource_arn: str,

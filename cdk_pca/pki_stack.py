@@ -20,12 +20,13 @@ from cdk_pca.certificate_authority import (
     PrivateCertificateAuthority,
 )
 from cdk_pca.config import PkiConfig
-from cdk_pca.config.alarms import ca_alarm_settings_for_config
+from cdk_pca.config.alarms import ca_alarm_settings_for_config, canary_schedule_for_config
 from cdk_pca.config.organization import RAM_PERMISSIONS, SUBORDINATE_RAM_PERMISSION
 from cdk_pca.crl_bucket import CrlBucket, CrlBucketEncryption
 from cdk_pca.crl_distribution import CrlDistribution
 from cdk_pca.monitoring import MonitoredCa, MonitoredCertificate, PkiMonitoring
 from cdk_pca.ocsp_distribution import OcspDistribution
+from cdk_pca.revocation_canary import RevocationCanary
 from cdk_pca.vocabulary import ca_construct_id, ca_output_key, construct_id_stem
 
 if TYPE_CHECKING:
@@ -127,7 +128,27 @@ class PkiStack(Stack):
 
         self.certificate_lookups: dict[str, CertificateLookup] = self._add_lookups()
 
+        self.revocation_canary = self._add_revocation_canary()
         self.monitoring = self._add_monitoring()
+
+    # --- revocation canary (config `canary:`, cdk_pca.revocation_canary) ---------------------------
+    def _add_revocation_canary(self) -> RevocationCanary | None:
+        """One scheduled Lambda checking every CA of the stack as clients do; None when disabled.
+
+        It reads each CA's CRL and OCSP configuration with DescribeCertificateAuthority at run
+        time, so it follows the URLs issued certificates carry (custom CNAMEs included).
+        """
+        minutes = canary_schedule_for_config(self.config)
+        if minutes is None:
+            return None
+        return RevocationCanary(
+            self,
+            "RevocationCanary",
+            certificate_authority_arns=[
+                ca.certificate_authority_arn for ca in self.certificate_authorities.values()
+            ],
+            schedule_minutes=minutes,
+        )
 
     # --- monitoring (cdk_pca.monitoring) ---------------------------------------------------------
     def _add_monitoring(self) -> PkiMonitoring:
@@ -148,6 +169,7 @@ class PkiStack(Stack):
             ],
             emails=list(config.notifications.emails),
             days_to_expiry=config.alarms.days_to_expiry,
+            canary_schedule_minutes=canary_schedule_for_config(config),
         )
 
     # --- end of monitoring -----------------------------------------------------------------------

@@ -98,6 +98,19 @@ MAX_HIERARCHY_DEPTH: Final = MAX_SUBORDINATE_PATH_LEN + 2
 DAYS_TO_EXPIRY_RANGE: Final = (1, 45)
 MONTHLY_COST_USD: Final = {"GENERAL_PURPOSE": 400, "SHORT_LIVED_CERTIFICATE": 50}
 
+# The revocation canary (config `canary:`): minutes between runs. At least 5: a run takes up to
+# the function's 1-minute timeout and runs must not overlap; at most 60, so that the alarms that
+# wait for two consecutive runs speak within two hours.
+CANARY_SCHEDULE_MINUTES_RANGE: Final = (5, 60)
+DEFAULT_CANARY_SCHEDULE_MINUTES: Final = 15
+# CA certificate lifecycle (config alarms.end_entity_validity_days, alarms.ca_rotation_warning_days).
+# A short-lived-mode CA issues certificates valid at most 7 days: https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html
+# ACM's private certificates are valid 395 days:
+# https://docs.aws.amazon.com/acm/latest/userguide/private-certificates.title.html
+SHORT_LIVED_CERTIFICATE_MAX_DAYS: Final = 7
+DEFAULT_END_ENTITY_VALIDITY_DAYS: Final = 395
+DEFAULT_ROTATION_WARNING_DAYS: Final = 90
+
 
 def construct_id_stem(name: str) -> str:
     """`issuing-2` -> `Issuing2`: how PkiStack starts the construct IDs, and so the logical IDs, of

@@ -6,6 +6,7 @@ The hierarchy as a tree, CRL and OCSP addresses, ACM renewals, lookups, alarms a
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -92,14 +93,24 @@ def _config_error_json(path: str, error: ConfigError) -> dict[str, Any]:
 # --- the plan as data (the JSON output; the text output renders the same) -----------------------
 
 
-def build_plan(config: PkiConfig) -> dict[str, Any]:
-    """Everything the plan shows, as JSON-ready values."""
-    return {
+def build_plan(config: PkiConfig, today: datetime.date | None = None) -> dict[str, Any]:
+    """Everything the plan shows, as JSON-ready values (lifecycle dates counted from `today`)."""
+    from cdk_pca.ca_lifecycle import lifecycle_for_config
+
+    lifecycles = {entry.name: entry for entry in lifecycle_for_config(config, today)}
+    plan = {
         "name": config.name,
         "stack_name": config.name,
         "account": config.account,
         "region": config.region,
-        "certificate_authorities": [_ca_plan(config, ca) for ca in config.cas_in_issuing_order()],
+        "certificate_authorities": [
+            {**_ca_plan(config, ca), "lifecycle": lifecycles[ca.name].to_dict()}
+            for ca in config.cas_in_issuing_order()
+        ],
+        "canary": {
+            "enabled": config.canary.enabled,
+            "schedule_minutes": config.canary.schedule_minutes if config.canary.enabled else None,
+        },
         "crl_bucket": {"encryption": config.crl_bucket.encryption},
         "ocsp_distribution": _ocsp_distribution_plan(config),
         "notifications": {"emails": list(config.notifications.emails)},
@@ -110,7 +121,9 @@ def build_plan(config: PkiConfig) -> dict[str, Any]:
             "per_ca": {ca.name: ca.monthly_cost_usd for ca in config.certificate_authorities},
         },
         **organization_plan(config),
+        "warnings": [entry.warning for entry in lifecycles.values() if entry.warning],
     }
+    return plan
 
 
 def _ca_plan(config: PkiConfig, ca: CertificateAuthorityConfig) -> dict[str, Any]:
@@ -241,7 +254,7 @@ def alarm_plan(config: PkiConfig) -> list[dict[str, str]]:
         if not config.alarms.enabled_for(ca.name):
             rows.append({"alarm": "all alarms", "scope": ca.name, "condition": "disabled"})
     for alarm in catalog.alarms:
-        kind = "CA" if alarm.namespace == "AWS/ACMPrivateCA" else "certificate"
+        kind = "certificate" if alarm.namespace == "AWS/CertificateManager" else "CA"
         rows.append(
             {"alarm": alarm.name, "scope": f"{kind} {alarm.subject}", "condition": alarm.condition}
         )
@@ -292,6 +305,13 @@ def render(plan: dict[str, Any], console: Console | None = None) -> None:
         console.print(_lookups_table(plan))
     else:
         console.print("Certificate lookups: none")
+    canary = plan["canary"]
+    console.print(
+        f"Revocation canary: every {canary['schedule_minutes']} minutes, checks each CA's CRL "
+        "and OCSP as clients do (namespace cdk-pca)"
+        if canary["enabled"]
+        else "Revocation canary: disabled (canary.enabled: false)"
+    )
     console.print(_alarms_table(plan))
     console.print(_cost_table(plan))
     render_organization(plan, console)
@@ -299,6 +319,14 @@ def render(plan: dict[str, Any], console: Console | None = None) -> None:
         f"[bold]Estimated monthly cost: {plan['monthly_cost_usd']['total']:,} USD[/bold] "
         "(list price per CA; issued certificates, S3 and CloudFront are billed on top)"
     )
+    for warning in plan["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {escape_text(warning)}")
+
+
+def escape_text(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def _hierarchy_tree(plan: dict[str, Any]) -> Any:
@@ -332,6 +360,13 @@ def _hierarchy_tree(plan: dict[str, Any]) -> Any:
         )
         node.add(
             f"OCSP: {escape(ca['ocsp']['url'])}" if ca["ocsp"]["enabled"] else "OCSP: disabled"
+        )
+        lifecycle = ca["lifecycle"]
+        node.add(
+            f"certificate expires {lifecycle['expires']}"
+            f"{' (imported certificate)' if lifecycle['expires_from'] == 'certificate' else ' (if deployed today)'}"
+            f"; rotate by {lifecycle['rotate_by']} (last day to sign "
+            f"{escape(lifecycle['signs'])} of {lifecycle['longest_signed_days']} days)"
         )
         node.add(
             "ACM renewals: allowed (AWS::ACMPCA::Permission for acm.amazonaws.com)"

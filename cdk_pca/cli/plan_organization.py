@@ -31,6 +31,8 @@ MAX_OUTPUTS = 200
 _CRL_RESOURCES = 7
 _MONITORING_RESOURCES = 4
 _SIGNING_PROVIDER_RESOURCES = 3  # role, function, log group of Custom::ParentSignature
+_CANARY_RESOURCES = 5  # log group, role, function, schedule rule, invoke permission
+_OCSP_RESOURCES = 2  # the OCSP proxy's distribution and cache policy
 
 
 def organization_plan(config: PkiConfig) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
     """Resources of the stack holding `cas`: the fixed part, each CA with its certificate,
     activation or signature, permission, shares, alarms and event rules."""
     from cdk_pca.alarm_catalog import build_alarm_catalog
-    from cdk_pca.config.alarms import ca_alarm_settings_for_config
+    from cdk_pca.config.alarms import ca_alarm_settings_for_config, canary_schedule_for_config
 
     names = {ca.name for ca in cas}
     count = _MONITORING_RESOURCES + len(config.notifications.emails)
@@ -90,8 +92,13 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
         ],
         certificate_names=[],
         days_to_expiry=int(config.alarms.days_to_expiry),
+        canary_schedule_minutes=canary_schedule_for_config(config),
     )
     count += len(catalog.alarms) + len(catalog.event_rules)
+    if cas and config.canary.enabled:
+        count += _CANARY_RESOURCES
+    if any(ca.ocsp.enabled and ca.ocsp.custom_cname for ca in cas):
+        count += _OCSP_RESOURCES
     signed_remotely: set[str] = set()
     for ca in cas:  # issuing order: parents first
         count += 1 + ca.acm_renewals

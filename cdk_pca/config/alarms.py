@@ -14,6 +14,8 @@ from cdk_pca.config.models import PkiConfig
 
 def ca_alarm_settings_for_config(config: PkiConfig) -> list[CaAlarmSettings]:
     """Each CA's alarm settings from a validated config (per-CA overrides over the defaults)."""
+    from cdk_pca.ca_lifecycle import rotation_threshold_days
+
     alarms = config.alarms
     settings: list[CaAlarmSettings] = []
     for ca in config.certificate_authorities:
@@ -26,6 +28,8 @@ def ca_alarm_settings_for_config(config: PkiConfig) -> list[CaAlarmSettings]:
                 issuance_failure_threshold=issuance.threshold,
                 issuance_failure_period_minutes=issuance.period_minutes,
                 enabled=alarms.enabled_for(ca.name),
+                ocsp_enabled=ca.ocsp.enabled,
+                rotation_threshold_days=rotation_threshold_days(config, ca),
             )
         )
     return settings
@@ -42,4 +46,10 @@ def catalog_for_config(
         certificate_authorities=ca_alarm_settings_for_config(config),
         certificate_names=certificate_names,
         days_to_expiry=config.alarms.days_to_expiry,
+        canary_schedule_minutes=canary_schedule_for_config(config),
     )
+
+
+def canary_schedule_for_config(config: PkiConfig) -> int | None:
+    """Minutes between canary runs, or None when the config turns the canary off."""
+    return config.canary.schedule_minutes if config.canary.enabled else None

@@ -293,6 +293,15 @@ class AlarmsConfig(_Model):
     days_to_expiry: Annotated[int, whole_number(rules.DAYS_TO_EXPIRY_RANGE)] = 30
     issuance_failures: IssuanceFailureAlarmConfig = IssuanceFailureAlarmConfig()
     certificate_authorities: dict[CaName, CaAlarmsConfig] = Field(default_factory=dict)
+    # CA certificate lifecycle (cdk_pca.ca_lifecycle): `cdk-pca plan` warns, and the canary's
+    # ca-certificate-expiring alarm fires, this many days before a CA's rotate-by date.
+    ca_rotation_warning_days: Annotated[int, whole_number(rules.VALIDITY_DAYS_RANGE)] = (
+        vocabulary.DEFAULT_ROTATION_WARNING_DAYS
+    )
+    # The longest end-entity certificate an issuing CA must still be able to sign.
+    end_entity_validity_days: Annotated[int, whole_number(rules.VALIDITY_DAYS_RANGE)] = (
+        vocabulary.DEFAULT_END_ENTITY_VALIDITY_DAYS
+    )
 
     def enabled_for(self, ca_name: str) -> bool:
         """False when `alarms.certificate_authorities.<ca_name>.enabled` is false."""
@@ -312,6 +321,15 @@ class AlarmsConfig(_Model):
         return self.issuance_failures.model_copy(update=given)
 
 
+class CanaryConfig(_Model):
+    """The revocation canary: a scheduled Lambda that checks every CA's CRL and OCSP as clients do."""
+
+    enabled: Flag = True
+    schedule_minutes: Annotated[int, whole_number(vocabulary.CANARY_SCHEDULE_MINUTES_RANGE)] = (
+        vocabulary.DEFAULT_CANARY_SCHEDULE_MINUTES
+    )
+
+
 # Sections a user may leave empty (`lookups:` with its entries commented out) mean "none".
 _EMPTY_MEANS_DEFAULT = (
     "notifications",
@@ -321,6 +339,7 @@ _EMPTY_MEANS_DEFAULT = (
     "crl_distribution",
     "ocsp_distribution",
     "environments",
+    "canary",
 )
 
 
@@ -339,6 +358,7 @@ class PkiConfig(_Model):
     ocsp_distribution: OcspDistributionConfig = OcspDistributionConfig()
     # Without environments: one stack named `name`; with them, one stack per environment.
     environments: dict[EnvironmentName, EnvironmentConfig] = Field(default_factory=dict)
+    canary: CanaryConfig = CanaryConfig()
 
     @field_validator(*_EMPTY_MEANS_DEFAULT, mode="before")
     @classmethod

@@ -22,6 +22,9 @@ from cdk_pca.revocation.certificates import describe_name, is_issued_by
 from cdk_pca.revocation.fetch import fetch
 from cdk_pca.revocation.result import GOOD, REVOKED, UNKNOWN, MethodResult, first_answer, unreadable
 
+# A verified, fresh answer whose certificate status is "unknown" (RFC 6960 2.2).
+UNKNOWN_CERTIFICATE_ERROR = "the responder does not know this certificate (status unknown)"
+
 CLOCK_SKEW = timedelta(minutes=5)
 NONCE_BYTES = 16
 
@@ -211,7 +214,7 @@ def _evaluate(
             reason=(reason or x509.ReasonFlags.unspecified).value,
             revocation_time=single.revocation_time_utc,
         )
-    return replace(result, error="the responder does not know this certificate (status unknown)")
+    return replace(result, error=UNKNOWN_CERTIFICATE_ERROR)
 
 
 def _find_signer(

@@ -11,6 +11,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from cryptography import x509
+
 from cdk_pca.canary import CanaryResult, check_certificate_authority
 
 logger = logging.getLogger()
@@ -52,6 +54,24 @@ def ocsp_url(arn: str, revocation: dict[str, Any]) -> str | None:
     return f"http://{cname}" if cname else f"http://ocsp.acm-pca.{match['region']}.amazonaws.com"
 
 
+def ocsp_probe(pem: str) -> tuple[int | None, bool]:
+    """The serial to ask the CA's OCSP responder about, and whether this CA issued it.
+
+    A root's own certificate was issued by the root (PCA issues it with RootCACertificate/V1), so
+    its serial is one the responder knows. A subordinate's certificate was issued by its parent
+    and the canary knows no serial the subordinate issued: its own serial is then a probe, and a
+    signed, fresh "unknown" answer still shows the responder answering for this CA. What PCA's
+    responder answers for a serial it did not issue is not documented (the PCA guide says only
+    that it ignores request extensions and answers the first certificate of a batch:
+    https://docs.aws.amazon.com/privateca/latest/userguide/creating-managing.html).
+    """
+    try:
+        certificate = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError:
+        return None, False  # check_certificate_authority reports the unreadable certificate
+    return certificate.serial_number, certificate.issuer == certificate.subject
+
+
 def check_one(pca: Any, arn: str, timeout: float) -> CanaryResult:
     """Read-only PCA calls, then the client-side check. Any AWS error becomes a problem line."""
     try:
@@ -64,11 +84,14 @@ def check_one(pca: Any, arn: str, timeout: float) -> CanaryResult:
     except Exception as exc:  # throttling, access denied, a deleted CA: report, do not fail
         return CanaryResult(problems=[f"{arn}: {type(exc).__name__}: {exc}"])
     revocation = authority.get("RevocationConfiguration") or {}
+    serial, self_issued = ocsp_probe(pem)
     result = check_certificate_authority(
         ca_certificate=pem.encode(),
         crl_url=crl_url(arn, revocation),
         ocsp_url=ocsp_url(arn, revocation),
+        ocsp_serial=serial,
         timeout=timeout,
+        ocsp_unknown_is_answer=not self_issued,
     )
     if status != "ACTIVE":
         result.problems.append(f"{arn}: CA is {status}")

@@ -211,3 +211,43 @@ def test_bad_ca_certificate_is_a_problem_not_an_exception() -> None:
     result = check_certificate_authority(ca_certificate=b"nonsense", crl_url=None, ocsp_url=None)
     assert result.metrics == {}
     assert result.problems[0].startswith("ca_certificate:")
+
+
+def test_ocsp_probe_answered_unknown_counts_only_when_it_is_a_probe(ca: OpenSslCa) -> None:
+    # openssl ocsp answers "unknown" for a serial missing from its index, signed and fresh.
+    never_issued = 0x5EED
+    responder = OcspResponder(ca)
+    try:
+        probe = check_certificate_authority(
+            ca_certificate=_pem(ca),
+            crl_url=None,
+            ocsp_url=responder.url,
+            ocsp_serial=never_issued,
+            ocsp_unknown_is_answer=True,
+        )
+        strict = check_certificate_authority(
+            ca_certificate=_pem(ca), crl_url=None, ocsp_url=responder.url, ocsp_serial=never_issued
+        )
+    finally:
+        responder.close()
+    assert probe.metrics["OcspAnswered"] == 1.0, probe.problems
+    assert strict.metrics["OcspAnswered"] == 0.0
+    assert any("status unknown" in problem for problem in strict.problems)
+
+
+def test_ocsp_probe_signed_by_another_ca_is_still_not_an_answer(
+    ca: OpenSslCa, tmp_path: Path
+) -> None:
+    other = OpenSslCa.create(tmp_path / "other", name="Other CA")
+    responder = OcspResponder(ca, signer_cert=other.certificate_path, signer_key=other.key_path)
+    try:
+        result = check_certificate_authority(
+            ca_certificate=_pem(ca),
+            crl_url=None,
+            ocsp_url=responder.url,
+            ocsp_serial=0x5EED,
+            ocsp_unknown_is_answer=True,
+        )
+    finally:
+        responder.close()
+    assert result.metrics["OcspAnswered"] == 0.0

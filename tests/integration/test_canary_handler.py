@@ -156,3 +156,14 @@ def test_failed_put_metric_data_is_logged_not_raised(tmp_path: Path) -> None:
         outcome = run(pca, cloudwatch, [ARN], budget_seconds=5)
     assert outcome["published"] is False
     assert outcome["metrics"] == 1
+
+
+def test_ocsp_probe_asks_a_root_about_itself_and_a_subordinate_about_a_probe() -> None:
+    from cdk_pca.runtime.canary_handler import ocsp_probe
+    from tests.integration.openssl_pki import MemoryCa, pem
+
+    root = MemoryCa.create()
+    subordinate = root.issue("Memory Issuing CA", serial=0xABC)
+    assert ocsp_probe(root.pem) == (root.certificate.serial_number, True)
+    assert ocsp_probe(pem(subordinate)) == (0xABC, False)
+    assert ocsp_probe("not a certificate") == (None, False)

@@ -275,3 +275,43 @@ def test_crl_not_generated_alarm_only_where_the_refresh_schedule_is_certain_enou
         "monthly",
         "tuned",
     }
+
+
+def test_canary_schedule_out_of_range_is_refused_with_the_others() -> None:
+    from cdk_pca.alarm_catalog import AlarmCatalogError, CaAlarmSettings, build_alarm_catalog
+
+    with pytest.raises(AlarmCatalogError) as caught:
+        build_alarm_catalog(
+            pki_name="pki",
+            certificate_authorities=[CaAlarmSettings(name="root", rotation_threshold_days=0)],
+            canary_schedule_minutes=61,
+        )
+    assert caught.value.problems == (
+        "canary_schedule_minutes: 61 is out of range; allowed 5..60",
+        "certificate_authorities[root].rotation_threshold_days: 0 is out of range; allowed "
+        "1..73000",
+    )
+
+
+def test_canary_alarms_follow_what_the_ca_publishes() -> None:
+    from cdk_pca.alarm_catalog import CaAlarmSettings, build_alarm_catalog
+
+    catalog = build_alarm_catalog(
+        pki_name="pki",
+        certificate_authorities=[
+            CaAlarmSettings(name="bare"),
+            CaAlarmSettings(
+                name="full", crl_enabled=True, ocsp_enabled=True, rotation_threshold_days=30
+            ),
+        ],
+        canary_schedule_minutes=10,
+    )
+    kinds = {ca: {a.kind for a in catalog.alarms_for(ca)} for ca in ("bare", "full")}
+    assert kinds["bare"] == {"issuance-failures", "canary-not-reporting"}
+    assert {
+        "crl-unusable",
+        "crl-expiring",
+        "ocsp-not-answering",
+        "ca-certificate-expiring",
+    } <= kinds["full"]
+    assert {a.period_seconds for a in catalog.alarms if a.namespace == "cdk-pca"} == {600}

@@ -154,7 +154,8 @@ def test_expiry_rules_and_alarms_promise_no_more_than_acms_45_days(config_path: 
     thresholds = [
         condition["numeric"][1]
         for rule in template.find_resources("AWS::Events::Rule").values()
-        for condition in rule["Properties"]["EventPattern"]
+        for condition in rule["Properties"]
+        .get("EventPattern", {})
         .get("detail", {})
         .get("DaysToExpiry", [])
     ]
@@ -190,3 +191,27 @@ def test_every_ca_carries_the_stacks_pki_tag_which_counts_toward_the_tag_limit()
     assert cas
     for ca in cas:
         assert {"Key": "pki", "Value": "example-pki"} in ca["Properties"]["Tags"]
+
+
+def test_default_stack_checks_every_ca_with_the_canary_every_15_minutes() -> None:
+    template = Template.from_json(synthesize("pki.yaml").template)
+    template.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)", "State": "ENABLED"}
+    )
+    activations = [{"Ref": "RootCaActivationC41AA12B"}, {"Ref": "IssuingCaActivation51AC6E67"}]
+    [role] = template.find_resources("AWS::IAM::Role").values()
+    reads = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
+    assert reads["Resource"] == activations
+    [function] = template.find_resources("AWS::Lambda::Function").values()
+    assert function["Properties"]["Environment"]["Variables"]["CA_ARNS"] == {
+        "Fn::Join": [",", activations]
+    }
+    names = {
+        alarm["Properties"]["AlarmName"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert {
+        "example-pki-issuing-crl-unusable",
+        "example-pki-issuing-ocsp-not-answering",
+        "example-pki-root-canary-not-reporting",
+    } <= names
