@@ -59,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps(_config_error_json(args.config, exc), indent=2) + "\n")
         return EXIT_BAD_INPUT
+    from cdk_pca.cli.plan_organization import stack_limit_problems
+
+    over_quota = stack_limit_problems(config)
+    if over_quota:
+        raise CliError("; ".join(over_quota))
     plan = build_plan(config)
     if args.json:
         sys.stdout.write(json.dumps(plan, indent=2) + "\n")

@@ -33,6 +33,7 @@ _MONITORING_RESOURCES = 4
 _SIGNING_PROVIDER_RESOURCES = 3  # role, function, log group of Custom::ParentSignature
 _CANARY_RESOURCES = 5  # log group, role, function, schedule rule, invoke permission
 _OCSP_RESOURCES = 2  # the OCSP proxy's distribution and cache policy
+_LOOKUP_PROVIDER_RESOURCES = 3  # role, function, log group of Custom::CertificateLookup
 
 
 def organization_plan(config: PkiConfig) -> dict[str, Any]:
@@ -81,7 +82,11 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
     from cdk_pca.config.alarms import ca_alarm_settings_for_config, canary_schedule_for_config
 
     names = {ca.name for ca in cas}
+    # Certificate lookups live in the single stack (a config with environments refuses them).
+    lookups = () if config.environments else tuple(config.lookups)
+    deployed_lookups = sum(1 for lookup in lookups if lookup.mode == "deploy")
     count = _MONITORING_RESOURCES + len(config.notifications.emails)
+    count += deployed_lookups + (_LOOKUP_PROVIDER_RESOURCES if deployed_lookups else 0)
     count += _CRL_RESOURCES if any(ca.crl.enabled for ca in cas) else 0
     if config.crl_bucket.encryption == "SSE_KMS" and any(ca.crl.enabled for ca in cas):
         count += 1
@@ -90,7 +95,7 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
         certificate_authorities=[
             s for s in ca_alarm_settings_for_config(config) if s.name in names
         ],
-        certificate_names=[],
+        certificate_names=[lookup.name for lookup in lookups],
         days_to_expiry=int(config.alarms.days_to_expiry),
         canary_schedule_minutes=canary_schedule_for_config(config),
     )
@@ -100,11 +105,18 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
     if any(ca.ocsp.enabled and ca.ocsp.custom_cname for ca in cas):
         count += _OCSP_RESOURCES
     signed_remotely: set[str] = set()
+    # Phase 1 of an external parent: that CA waits for its certificate, and CAs below it are
+    # neither signed nor activated until phase 2.
+    awaiting_signature: set[str] = set()
     for ca in cas:  # issuing order: parents first
         count += 1 + ca.acm_renewals
         parent = config.parent_of(ca)
         route = config.signing_route(ca) if config.environments else "local"
-        if route in ("account", "region") or (
+        if (ca.external_parent and ca.certificate_pem is None) or (
+            parent is not None and parent.name in awaiting_signature
+        ):
+            awaiting_signature.add(ca.name)
+        elif route in ("account", "region") or (
             parent is not None and parent.name in signed_remotely
         ):
             signed_remotely.add(ca.name)
@@ -115,6 +127,25 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
             count += 1  # phase 2: the activation of the imported certificate
         count += len(_shares_of(config, ca))
     return count + (_SIGNING_PROVIDER_RESOURCES if signed_remotely else 0)
+
+
+def stack_limit_problems(config: PkiConfig) -> list[str]:
+    """What CloudFormation would refuse at deploy (and CDK at synth): a stack over the resource
+    or output quota. `cdk-pca plan` says it first, from the same count as its per-stack rows."""
+    if config.environments:
+        stacks = [(config.stack_name(e), config.cas_in(e)) for e in config.environments]
+    else:
+        stacks = [(config.name, tuple(config.certificate_authorities))]
+    problems = []
+    for stack_name, cas in stacks:
+        resources = estimate_resources(config, cas)
+        if resources > MAX_RESOURCES:
+            problems.append(
+                f"stack {stack_name} would hold about {resources} resources, over "
+                f"CloudFormation's {MAX_RESOURCES} per stack ({len(cas)} CAs): split the CAs "
+                "across `environments` (one stack each), or across configs"
+            )
+    return problems
 
 
 def _shares_of(config: PkiConfig, ca: CertificateAuthorityConfig) -> dict[str, list[str]]:

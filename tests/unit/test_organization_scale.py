@@ -10,7 +10,12 @@ import pytest
 import yaml
 
 from bench.org_config import scale_config
-from cdk_pca.cli.plan_organization import MAX_OUTPUTS, MAX_RESOURCES, environments_plan
+from cdk_pca.cli.plan_organization import (
+    MAX_OUTPUTS,
+    MAX_RESOURCES,
+    environments_plan,
+    estimate_resources,
+)
 from cdk_pca.config import load_config, parse_config
 from cdk_pca.organization_stacks import build_pki_stacks
 from tests.cdk_support import new_app
@@ -68,3 +73,34 @@ def test_plan_counts_the_resources_of_the_example(case: str) -> None:
     config = load_config(file)
     (row,) = [r for r in environments_plan(config) if r["stack_name"] == stack_name]
     assert row["resources"] == len(synthesize(case).template["Resources"])
+
+
+@pytest.mark.parametrize("case", [c for c in CONFIGS if ":" not in c])
+def test_the_resource_estimate_of_a_single_stack_is_what_it_synthesizes(case: str) -> None:
+    config = load_config(case)
+    estimate = estimate_resources(config, tuple(config.certificate_authorities))
+    assert estimate == len(synthesize(case).template["Resources"])
+
+
+def test_plan_refuses_first_a_stack_cloudformation_would_refuse(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cdk_pca.cli import main
+
+    cas = [
+        {"name": "root", "type": "ROOT", "key_algorithm": "EC_prime256v1",
+         "subject": {"common_name": "Root"}, "validity_days": 3650},
+        *({"name": f"issuing-{i}", "type": "SUBORDINATE", "parent": "root",
+           "key_algorithm": "EC_prime256v1", "subject": {"common_name": f"Issuing {i}"},
+           "validity_days": 1825} for i in range(100)),
+    ]  # fmt: skip
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump({"name": "big-pki", "certificate_authorities": cas}))
+
+    code = main(["plan", "--config", str(path)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "stack big-pki would hold about" in err
+    assert f"over CloudFormation's {MAX_RESOURCES} per stack (101 CAs)" in err
+    assert "environments" in err
