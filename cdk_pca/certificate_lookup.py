@@ -43,8 +43,17 @@ HANDLER = "cdk_pca.runtime.lookup_handler.handler"
 LAMBDA_TIMEOUT = Duration.minutes(2)
 SERVICE_TIMEOUT = Duration.minutes(10)
 
-# The package files the Lambda imports: the handler and the selection rules it shares with the CLI.
-_LAMBDA_FILES = ("lookup.py", "vocabulary.py", "runtime/__init__.py", "runtime/lookup_handler.py")
+# The package files the Lambda imports: the handler and the selection rules it shares with the CLI
+# (lookup.py checks names with rules.py, which reads aws_names.py). The asset test imports the
+# handler from the asset alone (`python -I -S`), so a missing file fails a test, not a deploy.
+_LAMBDA_FILES = (
+    "lookup.py",
+    "rules.py",
+    "aws_names.py",
+    "vocabulary.py",
+    "runtime/__init__.py",
+    "runtime/lookup_handler.py",
+)
 
 
 class CertificateLookup(Construct):

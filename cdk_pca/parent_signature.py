@@ -27,6 +27,8 @@ PROVIDER_ID = "ParentSignatureProvider"
 HANDLER = "cdk_pca.runtime.signing_handler.handler"
 _LAMBDA_FILES = (
     "lookup.py",
+    "rules.py",
+    "aws_names.py",
     "vocabulary.py",
     "runtime/__init__.py",
     "runtime/lookup_handler.py",

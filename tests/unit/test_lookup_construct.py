@@ -157,29 +157,48 @@ def test_deploy_mode_template_is_deterministic() -> None:
     assert synth() == synth()
 
 
+def _import_from_asset(asset: Path, module: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Import `module` from the asset alone: -I -S, so neither the editable install's finder nor
+    any .pth file can supply a package file the asset lacks; site-packages (boto3, as Lambda's
+    runtime has it) is added by hand after the asset."""
+    import sysconfig
+
+    probe = (
+        "import sys; sys.path[:0] = [sys.argv[1]]; sys.path.append(sys.argv[2]); "
+        f"import {module} as h; "
+        "assert h.__file__.startswith(sys.argv[1]), h.__file__; "
+        "assert 'aws_cdk' not in sys.modules; print('ok')"
+    )
+    return subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe, str(asset), sysconfig.get_paths()["purelib"]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_lambda_asset_holds_only_what_the_handler_imports(tmp_path: Path) -> None:
     asset = Path(lambda_asset_directory())
     files = sorted(str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file())
     assert files == [
         "cdk_pca/__init__.py",
+        "cdk_pca/aws_names.py",
         "cdk_pca/lookup.py",
+        "cdk_pca/rules.py",
         "cdk_pca/runtime/__init__.py",
         "cdk_pca/runtime/lookup_handler.py",
         "cdk_pca/vocabulary.py",
     ]
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
-        "import cdk_pca.runtime.lookup_handler as h; "
-        "assert h.__file__.startswith(sys.argv[1]), h.__file__; "
-        "assert 'aws_cdk' not in sys.modules; print('ok')"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(asset)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _import_from_asset(asset, "cdk_pca.runtime.lookup_handler", tmp_path)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_signing_asset_imports_its_handler_alone(tmp_path: Path) -> None:
+    from cdk_pca import parent_signature
+
+    asset = Path(lambda_asset_directory(parent_signature._LAMBDA_FILES))
+    result = _import_from_asset(asset, "cdk_pca.runtime.signing_handler", tmp_path)
     assert result.stdout.strip() == "ok", result.stderr
 
 
