@@ -63,6 +63,12 @@ class PkiStack(Stack):
     ) -> None:
         """``environment``: build only that environment's CAs (config ``environments``);
         ``cas_of_other_stacks``: parents deployed by the stacks of other environments, by name."""
+        if config.environments and environment is None:
+            raise ValueError(
+                f"PKI {config.name!r} has environments ({', '.join(config.environments)}): build "
+                "one PkiStack per environment with cdk_pca.organization_stacks.build_pki_stacks "
+                "(or pass environment=), not one stack for all of them"
+            )
         kwargs.setdefault(
             "description",
             f"Private PKI {config.name} on AWS Private CA (cdk-pca)"
@@ -157,7 +163,10 @@ class PkiStack(Stack):
         return PkiMonitoring(
             self,
             "Monitoring",
-            pki_name=config.name,
+            # Named resources (topic, dashboard, alarms) must not collide between the stacks of
+            # one account: CloudWatch dashboards are global to the account.
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html
+            pki_name=self.stack_name if self.pki_environment else config.name,
             certificate_authorities=[
                 MonitoredCa.from_settings(settings, self.certificate_authorities[settings.name])
                 for settings in ca_alarm_settings_for_config(config)
@@ -177,7 +186,7 @@ class PkiStack(Stack):
     def _add_ocsp_distribution(self) -> OcspDistribution | None:
         """The proxy that makes the CAs' custom OCSP names answer; None when no CA has one (then
         certificates carry AWS's responder URL, which answers without a proxy)."""
-        names = self.config.ocsp_custom_cnames()
+        names = self.config.ocsp_custom_cnames(self.pki_environment)
         if not names:
             return None
         distribution = OcspDistribution(

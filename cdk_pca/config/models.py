@@ -433,14 +433,17 @@ class PkiConfig(_Model):
         """Level by level, file order within a level: every CA comes after its parent."""
         return tuple(sorted(self.certificate_authorities, key=self.level))
 
-    def ocsp_custom_cnames(self) -> tuple[str, ...]:
-        """The custom OCSP names of the CAs with OCSP on, sorted: what the OCSP distribution serves."""
+    def ocsp_custom_cnames(self, environment: str | None = None) -> tuple[str, ...]:
+        """The custom OCSP names of the CAs with OCSP on (of `environment`'s stack, when given),
+        sorted: what that stack's OCSP distribution serves."""
         return tuple(
             sorted(
                 {
                     ca.ocsp.custom_cname
                     for ca in self.certificate_authorities
-                    if ca.ocsp.enabled and ca.ocsp.custom_cname
+                    if ca.ocsp.enabled
+                    and ca.ocsp.custom_cname
+                    and (environment is None or ca.environment == environment)
                 }
             )
         )

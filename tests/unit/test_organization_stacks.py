@@ -4,6 +4,7 @@ signing of CAs whose parent lives in another account or region (examples/organiz
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from aws_cdk.assertions import Match, Template
 
-from cdk_pca.config import parse_config
+from cdk_pca.config import load_config, parse_config
 from cdk_pca.organization_stacks import build_pki_stacks
 from tests.cdk_support import new_app
 from tests.stack_support import synthesize
@@ -276,3 +277,41 @@ def test_sharing_works_in_a_config_without_environments() -> None:
             "ResourceArns": [{"Ref": Match.string_like_regexp("^LeafCaActivation")}],
         },
     )
+
+
+def test_named_monitoring_resources_differ_between_the_stacks_of_one_account() -> None:
+    # security and security-eu share account 111111111111: dashboards are global to an account.
+    names = {
+        case: [
+            d["Properties"]["DashboardName"]
+            for d in template(case).find_resources("AWS::CloudWatch::Dashboard").values()
+        ]
+        for case in (SECURITY, SECURITY_EU)
+    }
+    assert names == {SECURITY: ["org-pki-security"], SECURITY_EU: ["org-pki-security-eu"]}
+
+
+def test_an_ocsp_name_gets_a_proxy_only_in_the_stack_of_its_ca() -> None:
+    data = yaml.safe_load(Path(EXAMPLE).read_text())
+    for ca in data["certificate_authorities"]:
+        if ca["name"] == "issuing-us":
+            ca["ocsp"] = {"enabled": True, "custom_cname": "ocsp-us.example.com"}
+    config = parse_config(yaml.safe_dump(data))
+    app = new_app()
+    stacks = build_pki_stacks(app, config)
+    assembly = app.synth()
+    with_proxy = {
+        name
+        for name in stacks
+        if "ocsp-us.example.com"
+        in json.dumps(assembly.get_stack_by_name(name).template.get("Outputs", {}))
+    }
+    assert with_proxy == {"org-pki-security"}
+
+
+def test_one_stack_for_a_config_with_environments_is_refused() -> None:
+    from stacks import PkiStack
+
+    config = load_config(EXAMPLE)
+    with pytest.raises(ValueError, match=r"has environments .*build_pki_stacks"):
+        PkiStack(new_app(), "Pki", config=config)
