@@ -387,15 +387,17 @@ def test_grant_revoke_includes_crl_bucket_write() -> None:
         ({"key_algorithm": "RSA_1024"}, "key_algorithm: 'RSA_1024' is not allowed"),
         (
             {"signing_algorithm": "SHA256WITHECDSA"},
-            "signing_algorithm: 'SHA256WITHECDSA' is not allowed",
+            "signing_algorithm: 'SHA256WITHECDSA' does not match key_algorithm RSA_4096",
         ),
         (
             {"key_algorithm": "EC_secp384r1", "signing_algorithm": "SHA256WITHECDSA"},
-            "signing_algorithm: 'SHA256WITHECDSA' is not allowed; expected one of SHA384WITHECDSA",
+            "signing_algorithm: 'SHA256WITHECDSA' does not match key_algorithm EC_secp384r1; "
+            "expected one of SHA384WITHECDSA",
         ),
         (
             {"key_algorithm": "EC_prime256v1", "signing_algorithm": "SHA512WITHECDSA"},
-            "signing_algorithm: 'SHA512WITHECDSA' is not allowed; expected one of SHA256WITHECDSA",
+            "signing_algorithm: 'SHA512WITHECDSA' does not match key_algorithm EC_prime256v1; "
+            "expected one of SHA256WITHECDSA",
         ),
         ({"usage_mode": "SOMETIMES"}, "usage_mode: 'SOMETIMES' is not allowed"),
         ({"validity_days": 0}, "validity_days: 0 is out of range; allowed 1..36500"),
