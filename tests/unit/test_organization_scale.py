@@ -68,3 +68,40 @@ def test_plan_counts_the_resources_of_the_example(case: str) -> None:
     config = load_config(file)
     (row,) = [r for r in environments_plan(config) if r["stack_name"] == stack_name]
     assert row["resources"] == len(synthesize(case).template["Resources"])
+
+
+def test_each_stack_has_one_rule_per_pca_event_kind_over_all_its_cas(
+    scale: tuple[Any, dict[str, dict[str, Any]]],
+) -> None:
+    _, templates = scale
+    for name, template in templates.items():
+        resources = template["Resources"].values()
+        cas = sum(r["Type"] == "AWS::ACMPCA::CertificateAuthority" for r in resources)
+        pca_rules = {
+            r["Properties"]["Name"]: r["Properties"]["EventPattern"]
+            for r in resources
+            if r["Type"] == "AWS::Events::Rule"
+            and r["Properties"].get("EventPattern", {}).get("source") == ["aws.acm-pca"]
+        }
+        assert sorted(pca_rules) == [
+            "scale-pki-cas-crl-generation-failed",
+            "scale-pki-cas-issuance-failed",
+        ], name
+        assert {len(p["resources"]) for p in pca_rules.values()} == {cas}, name
+
+
+def test_plan_lists_exactly_the_alarms_and_rules_the_stacks_deploy(
+    scale: tuple[Any, dict[str, dict[str, Any]]],
+) -> None:
+    from cdk_pca.cli.plan import alarm_plan
+
+    config, templates = scale
+    deployed = sorted(
+        r["Properties"].get("AlarmName") or r["Properties"]["Name"]
+        for t in templates.values()
+        for r in t["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        or (r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"])
+    )
+    planned = sorted(row["alarm"] for row in alarm_plan(config) if row["condition"] != "disabled")
+    assert planned == deployed
