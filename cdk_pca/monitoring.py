@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from aws_cdk import ArnFormat, CfnResource, Fn, Stack
+from aws_cdk import ArnFormat, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
@@ -266,7 +266,12 @@ class PkiMonitoring(Construct):
         pattern["detail"] = dict(spec.detail_filter)
         # The CA ID is the ARN's last part ("certificate-authority/<id>"), split at deploy time
         # when the ARN is a token.
-        ca_ids = {name: Fn.select(1, Fn.split("/", arn)) for name, arn in ca_arns.items()}
+        ca_ids = {
+            name: Fn.select(1, Fn.split("/", arn))
+            if Token.is_unresolved(arn)
+            else arn.rpartition("/")[2]
+            for name, arn in ca_arns.items()
+        }
         return events.CfnRule(
             self,
             f"{spec.subject}-{spec.kind}-rule",
