@@ -6,6 +6,7 @@ Plain Python (no aws_cdk): the monitoring construct builds exactly these; `cdk-p
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,13 +36,24 @@ MAX_ALARM_DESCRIPTION_LENGTH: Final = 1024
 # EventBridge rule names: 1-64 characters of [.-_A-Za-z0-9].
 # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
 MAX_RULE_NAME_LENGTH: Final = 64
+# InputTransformer.InputTemplate: 1-8192 characters (the API reference's TransformerInput shape).
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html
+MAX_INPUT_TEMPLATE_LENGTH: Final = 8192
+# A CA's ID, the last part of its ARN: "arn:aws:acm-pca:region:account:certificate-authority/
+# 12345678-1234-1234-1234-123456789012" (CreateCertificateAuthority's CertificateAuthorityArn).
+# https://docs.aws.amazon.com/privateca/latest/APIReference/API_CreateCertificateAuthority.html
+CA_ID_LENGTH: Final = 36
+# The subject of the rules that match every CA of a stack: part of their names.
+CA_RULE_SUBJECT: Final = "cas"
 
 
 DEFAULT_DAYS_TO_EXPIRY: Final = 30
 # The CRL-not-generated alarm rests on Private CA's refresh schedule, which the current guide
 # leaves undocumented (see crl_generation_window_hours): it is built only for CRLs living at most
 # this long, where even a refresh at half the lifetime falls well inside the alarm's window, or
-# where the operator set the window. The canary's measured CRL freshness replaces it.
+# where the operator set the window. Where the revocation canary runs (canary_schedule_minutes),
+# its crl-expiring and crl-unusable alarms measure the freshness of the CRL clients fetch, and
+# this alarm is not built at all; without the canary it stays, within the bound above.
 CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS: Final = 7
 DEFAULT_ISSUANCE_FAILURE_THRESHOLD: Final = 1
 DEFAULT_ISSUANCE_FAILURE_PERIOD_MINUTES: Final = 5
@@ -134,7 +146,7 @@ class EventRuleSpec:
 
     name: str
     subject: str
-    """The CA's name, or `certificates` for the ACM rule."""
+    """`cas` for a rule over the CAs in `certificate_authorities`, `certificates` for ACM's."""
     kind: str
     source: str
     detail_type: str
@@ -146,7 +158,19 @@ class EventRuleSpec:
     input_paths: Mapping[str, str]
     """The event fields the notification quotes, by the names `message` uses (`<ca>`)."""
     message: str
-    """The notification text, with `<name>` where EventBridge fills in `input_paths`."""
+    """The notification text, with `<name>` where EventBridge fills in `input_paths`; for a rule
+    over several CAs, completed by `notification_text` with each CA's name and ID."""
+    certificate_authorities: tuple[str, ...] = ()
+    """The CAs whose events the rule matches (their ARNs are the pattern's `resources`)."""
+
+    def notification_text(self, ca_ids: Mapping[str, str]) -> str:
+        """The text SNS delivers: `message`, and for a rule over several CAs which name has
+        which CA ID (`ca_ids`: name -> ID, a token at synth is fine), as the event names the CA
+        by its ARN only."""
+        if len(self.certificate_authorities) < 2:
+            return self.message
+        names = "; ".join(f"{name} {ca_ids[name]}" for name in self.certificate_authorities)
+        return f"{self.message} The CAs of this rule by ID: {names}."
 
 
 @dataclass(frozen=True)
@@ -282,6 +306,8 @@ def validate_monitoring_settings(
                 ca.rotation_threshold_days,
                 (1, 73_000),
             )
+    if not problems:
+        problems.extend(_notification_length_problems(pki_name, certificate_authorities))
     for index, email in enumerate(emails):
         # "${Token[...]}" placeholders are only known at deploy time.
         problem = None if "${Token[" in email else rules.email_problem(email)
@@ -302,7 +328,9 @@ def build_alarm_catalog(
 
     With `canary_schedule_minutes` (the revocation canary runs that often), each CA also gets
     the canary's alarms (cdk_pca.revocation_canary): CRL unusable, CRL near its nextUpdate, OCSP
-    not answering, CA certificate near its rotation threshold, canary not reporting.
+    not answering, CA certificate near its rotation threshold, canary not reporting; and no
+    CRL-not-generated alarm, which those measure instead of guessing.
+    Each kind of Private CA event gets one rule over all the CAs that need it.
     """
     problems = validate_monitoring_settings(
         pki_name=pki_name,
@@ -314,26 +342,56 @@ def build_alarm_catalog(
     if problems:
         raise AlarmCatalogError(problems)
     alarms: list[AlarmSpec] = []
-    rules: list[EventRuleSpec] = []
-    for ca in certificate_authorities:
-        if not ca.enabled:
-            continue
+    monitored = [ca for ca in certificate_authorities if ca.enabled]
+    for ca in monitored:
         if ca.crl_enabled:
             alarms.append(_crl_bucket_alarm(pki_name, ca))
-            if (
-                ca.crl_generation_window_hours is not None
-                or ca.crl_expiration_days <= CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS
-            ):
+            if _has_crl_not_generated_alarm(ca, canary_schedule_minutes):
                 alarms.append(_crl_not_generated_alarm(pki_name, ca))
-            rules.append(_ca_failure_rule(pki_name, ca, "crl-generation-failed", "CRL Generation"))
         alarms.append(_issuance_failures_alarm(pki_name, ca))
-        rules.append(_ca_failure_rule(pki_name, ca, "issuance-failed", "Certificate Issuance"))
         if canary_schedule_minutes is not None:
             alarms.extend(_canary_alarms(pki_name, ca, canary_schedule_minutes))
     for certificate in certificate_names:
         alarms.append(_expiry_alarm(pki_name, certificate, days_to_expiry))
+    # One rule per event kind for all the CAs: EventBridge matches an event whose `resources`
+    # share any ARN with the pattern's, so one pattern listing every CA's ARN serves them all
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html).
+    # A kind no CA needs gets no rule.
+    rules = [
+        _ca_failure_rule(pki_name, names, kind, event)
+        for names, kind, event in _ca_rule_kinds(monitored)
+    ]
     rules.append(_certificate_expiration_rule(pki_name, days_to_expiry))
     return AlarmCatalog(alarms=tuple(alarms), event_rules=tuple(rules))
+
+
+def _ca_rule_kinds(
+    monitored: Sequence[CaAlarmSettings],
+) -> list[tuple[tuple[str, ...], str, str]]:
+    """(CA names, rule kind, Private CA event) of each CA event rule; a kind no CA needs is left
+    out."""
+    kinds = [
+        (
+            tuple(ca.name for ca in monitored if ca.crl_enabled),
+            "crl-generation-failed",
+            "CRL Generation",
+        ),
+        (tuple(ca.name for ca in monitored), "issuance-failed", "Certificate Issuance"),
+    ]
+    return [kind for kind in kinds if kind[0]]
+
+
+def _has_crl_not_generated_alarm(ca: CaAlarmSettings, canary_schedule_minutes: int | None) -> bool:
+    """Whether the CA gets the CRL-not-generated alarm: only without the revocation canary (whose
+    crl-expiring and crl-unusable alarms measure the CRL clients fetch, where this alarm guesses
+    from PCA's undocumented refresh schedule), and only where that schedule is certain enough
+    (crl_generation_window_hours)."""
+    if canary_schedule_minutes is not None:
+        return False
+    return (
+        ca.crl_generation_window_hours is not None
+        or ca.crl_expiration_days <= CRL_NOT_GENERATED_MAX_EXPIRATION_DAYS
+    )
 
 
 def _crl_bucket_alarm(pki_name: str, ca: CaAlarmSettings) -> AlarmSpec:
@@ -594,12 +652,19 @@ def _canary_alarms(pki_name: str, ca: CaAlarmSettings, minutes: int) -> list[Ala
     return alarms
 
 
-def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) -> EventRuleSpec:
-    """A rule for a Private CA event `ACM Private CA <event>` whose result is failure."""
-    # Private CA events carry the CA's ARN in `resources` (the issuance events add the
-    # certificate's ARN after it) and {"result": "failure"} in `detail`.
+def _ca_failure_rule(pki_name: str, names: tuple[str, ...], kind: str, event: str) -> EventRuleSpec:
+    """The rule for the Private CA event `ACM Private CA <event>` with result failure, of the CAs
+    `names`: one rule for all of them (their ARNs in the pattern's `resources`)."""
+    # Private CA events carry source aws.acm-pca, detail-type "ACM Private CA <event>", the CA's
+    # ARN first in `resources` (the issuance events add the certificate's ARN after it) and
+    # {"result": "failure"} in `detail` (CRL Generation failures add `detail.reason`).
     # https://docs.aws.amazon.com/privateca/latest/userguide/CloudWatchEvents.html
-    where = f"PKI {pki_name}, CA {ca.name} (<ca>)"
+    # The event names the CA by ARN only: a rule over one CA names it as before; over several,
+    # notification_text appends each CA's name and ID.
+    if len(names) == 1:
+        where = f"PKI {pki_name}, CA {names[0]} (<ca>)"
+    else:
+        where = f"PKI {pki_name}, CA <ca> (its name: the list at the end)"
     if kind == "crl-generation-failed":
         paths = {"ca": "$.resources[0]", "time": "$.time", "reason": "$.detail.reason"}
         message = (
@@ -617,17 +682,19 @@ def _ca_failure_rule(pki_name: str, ca: CaAlarmSettings, kind: str, event: str) 
             "CloudTrail (CSR, template, validity longer than the CA's); aws acm-pca "
             "get-certificate on that ARN shows the reason."
         )
+    scope = f"CA {names[0]}" if len(names) == 1 else f"{len(names)} CAs"
     return EventRuleSpec(
-        name=rule_name(pki_name, ca.name, kind),
-        subject=ca.name,
+        name=rule_name(pki_name, CA_RULE_SUBJECT, kind),
+        subject=CA_RULE_SUBJECT,
         kind=kind,
         source="aws.acm-pca",
         detail_type=f"ACM Private CA {event}",
-        description=f"PKI {pki_name}, CA {ca.name}: ACM Private CA {event} failed",
+        description=f"PKI {pki_name}, {scope}: ACM Private CA {event} failed",
         condition=f"event: {event} failure",
         detail_filter={"result": ["failure"]},
         input_paths=paths,
         message=message,
+        certificate_authorities=names,
     )
 
 
@@ -658,6 +725,27 @@ def _certificate_expiration_rule(pki_name: str, days_to_expiry: int) -> EventRul
             "be reimported."
         ),
     )
+
+
+def _notification_length_problems(
+    pki_name: str, certificate_authorities: Sequence[CaAlarmSettings]
+) -> list[str]:
+    """The rules over many CAs whose notification text (the InputTemplate, a JSON string) would
+    exceed EventBridge's 8192 characters; the CA IDs are known only at deploy, but their length is
+    fixed."""
+    problems = []
+    for names, kind, event in _ca_rule_kinds([ca for ca in certificate_authorities if ca.enabled]):
+        rule = _ca_failure_rule(pki_name, names, kind, event)
+        text = rule.notification_text({name: "0" * CA_ID_LENGTH for name in names})
+        length = len(json.dumps(text))
+        if length > MAX_INPUT_TEMPLATE_LENGTH:
+            problems.append(
+                f"certificate_authorities: {len(names)} CAs make the notification of event rule "
+                f"{rule.name} {length} characters long, over EventBridge's "
+                f"{MAX_INPUT_TEMPLATE_LENGTH}; split the CAs over more stacks or shorten their "
+                "names"
+            )
+    return problems
 
 
 def _check_range(problems: list[str], field: str, value: int, bounds: tuple[int, int]) -> None:

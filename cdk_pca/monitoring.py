@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from aws_cdk import ArnFormat, CfnResource, Stack
+from aws_cdk import ArnFormat, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
@@ -81,9 +81,11 @@ class PkiMonitoring(Construct):
     Creates one SNS topic (KMS-encrypted with a rotated customer-managed key, TLS-only) with the
     e-mail subscriptions; per CA with CRLs an alarm on MisconfiguredCRLBucket and one on
     CRLGenerated silence; per CA an alarm on IssueCertificate failures; per certificate a
-    DaysToExpiry alarm; EventBridge rules for failed CRL generation, failed issuance and ACM's
-    approaching-expiration events; and a dashboard. With ``canary_schedule_minutes`` (a
-    ``RevocationCanary`` runs that often), the canary's alarms and a dashboard row per CA too. Every alarm notifies on ALARM and on OK.
+    DaysToExpiry alarm; one EventBridge rule each for failed CRL generation and failed issuance
+    of all the CAs, and one for ACM's approaching-expiration events; and a dashboard. With
+    ``canary_schedule_minutes`` (a ``RevocationCanary`` runs that often), the canary's alarms
+    (instead of the CRLGenerated-silence one) and a dashboard row per CA too. Every alarm notifies
+    on ALARM and on OK.
     Names, thresholds and descriptions come from `cdk_pca.alarm_catalog.build_alarm_catalog`;
     bad arguments raise `AlarmCatalogError` listing every problem, before anything is created.
 
@@ -252,14 +254,24 @@ class PkiMonitoring(Construct):
     def _create_rule(self, spec: EventRuleSpec) -> events.CfnRule:
         # Everything but the resources' ARNs is decided by the catalog (and shown by `plan`).
         pattern: dict[str, Any] = {"source": [spec.source], "detail-type": [spec.detail_type]}
+        ca_arns = {
+            name: self._cas[name].certificate_authority.certificate_authority_arn
+            for name in spec.certificate_authorities
+        }
         if spec.source == "aws.acm":
             if self._certificates:
                 pattern["resources"] = [c.certificate_arn for c in self._certificates.values()]
         else:
-            pattern["resources"] = [
-                self._cas[spec.subject].certificate_authority.certificate_authority_arn
-            ]
+            pattern["resources"] = list(ca_arns.values())
         pattern["detail"] = dict(spec.detail_filter)
+        # The CA ID is the ARN's last part ("certificate-authority/<id>"), split at deploy time
+        # when the ARN is a token.
+        ca_ids = {
+            name: Fn.select(1, Fn.split("/", arn))
+            if Token.is_unresolved(arn)
+            else arn.rpartition("/")[2]
+            for name, arn in ca_arns.items()
+        }
         return events.CfnRule(
             self,
             f"{spec.subject}-{spec.kind}-rule",
@@ -275,7 +287,7 @@ class PkiMonitoring(Construct):
                     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
                     input_transformer=events.CfnRule.InputTransformerProperty(
                         input_paths_map=dict(spec.input_paths),
-                        input_template=json.dumps(spec.message),
+                        input_template=json.dumps(spec.notification_text(ca_ids)),
                     ),
                 )
             ],

@@ -163,10 +163,9 @@ class PkiStack(Stack):
         return PkiMonitoring(
             self,
             "Monitoring",
-            # Named resources (topic, dashboard, alarms) must not collide between the stacks of
-            # one account: CloudWatch dashboards are global to the account.
-            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html
-            pki_name=self.stack_name if self.pki_environment else config.name,
+            pki_name=config.stack_name(
+                self.pki_environment
+            ),  # see config.alarms.catalog_for_config
             certificate_authorities=[
                 MonitoredCa.from_settings(settings, self.certificate_authorities[settings.name])
                 for settings in ca_alarm_settings_for_config(config)

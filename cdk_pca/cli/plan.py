@@ -253,27 +253,35 @@ def alarm_plan(config: PkiConfig) -> list[dict[str, str]]:
     """One row per alarm and per event rule a deploy creates, plus one per CA with alarms off."""
     from cdk_pca.config.alarms import catalog_for_config
 
-    catalog = catalog_for_config(config)
     rows: list[dict[str, str]] = []
     for ca in config.certificate_authorities:
         if not config.alarms.enabled_for(ca.name):
             rows.append({"alarm": "all alarms", "scope": ca.name, "condition": "disabled"})
-    for alarm in catalog.alarms:
-        kind = "certificate" if alarm.namespace == "AWS/CertificateManager" else "CA"
-        rows.append(
-            {"alarm": alarm.name, "scope": f"{kind} {alarm.subject}", "condition": alarm.condition}
-        )
-    known = ", ".join(lookup.name for lookup in config.lookups)
-    for rule in catalog.event_rules:
-        if rule.source == "aws.acm":
-            scope = (
-                f"certificates the stack knows ({known})"
-                if known
-                else "every ACM certificate in the account"
+    # One stack per environment, each with its own alarms and event rules (the same rule names
+    # in another account or region).
+    for environment in config.environments or [None]:
+        catalog = catalog_for_config(config, environment=environment)
+        where = f"environment {environment}: " if environment else ""
+        for alarm in catalog.alarms:
+            kind = "certificate" if alarm.namespace == "AWS/CertificateManager" else "CA"
+            rows.append(
+                {
+                    "alarm": alarm.name,
+                    "scope": f"{where}{kind} {alarm.subject}",
+                    "condition": alarm.condition,
+                }
             )
-        else:
-            scope = f"CA {rule.subject}"
-        rows.append({"alarm": rule.name, "scope": scope, "condition": rule.condition})
+        known = ", ".join(lookup.name for lookup in config.lookups)
+        for rule in catalog.event_rules:
+            if rule.source == "aws.acm":
+                scope = (
+                    f"certificates the stack knows ({known})"
+                    if known
+                    else "every ACM certificate in the account"
+                )
+            else:
+                scope = f"CA {', '.join(rule.certificate_authorities)}"
+            rows.append({"alarm": rule.name, "scope": where + scope, "condition": rule.condition})
     return rows
 
 

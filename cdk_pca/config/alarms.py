@@ -36,14 +36,26 @@ def ca_alarm_settings_for_config(config: PkiConfig) -> list[CaAlarmSettings]:
 
 
 def catalog_for_config(
-    config: PkiConfig, certificate_names: Sequence[str] | None = None
+    config: PkiConfig,
+    certificate_names: Sequence[str] | None = None,
+    *,
+    environment: str | None = None,
 ) -> AlarmCatalog:
-    """The catalog a `PkiStack` builds for `config`: its CAs and, by default, its lookups."""
+    """The catalog a `PkiStack` builds for `config`: its CAs and, by default, its lookups; with
+    `environment`, that environment's stack: its CAs only."""
     if certificate_names is None:
         certificate_names = [lookup.name for lookup in config.lookups]
+    here = {
+        ca.name
+        for ca in config.certificate_authorities
+        if environment is None or ca.environment == environment
+    }
     return build_alarm_catalog(
-        pki_name=config.name,
-        certificate_authorities=ca_alarm_settings_for_config(config),
+        # A stack's named alarms, rules, topic and dashboard carry its name: two stacks in one
+        # account must not share a dashboard (dashboards are global to an account:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html).
+        pki_name=config.stack_name(environment),
+        certificate_authorities=[s for s in ca_alarm_settings_for_config(config) if s.name in here],
         certificate_names=certificate_names,
         days_to_expiry=config.alarms.days_to_expiry,
         canary_schedule_minutes=canary_schedule_for_config(config),

@@ -39,12 +39,64 @@ def test_default_pki_alarm_and_rule_names_are_stable() -> None:
         "example-pki-web-certificate-expiring",
     ]
     assert [rule.name for rule in catalog.event_rules] == [
-        "example-pki-root-crl-generation-failed",
-        "example-pki-root-issuance-failed",
-        "example-pki-issuing-crl-generation-failed",
-        "example-pki-issuing-issuance-failed",
+        "example-pki-cas-crl-generation-failed",
+        "example-pki-cas-issuance-failed",
         "example-pki-certificates-expiring",
     ]
+
+
+def test_one_rule_per_event_kind_matches_every_ca_that_needs_it() -> None:
+    cas = [
+        CaAlarmSettings(name="root", crl_enabled=True),
+        CaAlarmSettings(name="ocsp-only"),
+        CaAlarmSettings(name="issuing", crl_enabled=True),
+        CaAlarmSettings(name="lab", crl_enabled=True, enabled=False),
+    ]
+    catalog = build_alarm_catalog(pki_name="p", certificate_authorities=cas)
+
+    by_kind = {rule.kind: rule for rule in catalog.event_rules}
+    assert set(by_kind) == {"crl-generation-failed", "issuance-failed", "expiring"}
+    assert by_kind["crl-generation-failed"].certificate_authorities == ("root", "issuing")
+    assert by_kind["issuance-failed"].certificate_authorities == ("root", "ocsp-only", "issuing")
+    assert by_kind["expiring"].certificate_authorities == ()
+    assert by_kind["issuance-failed"].detail_type == "ACM Private CA Certificate Issuance"
+    assert by_kind["crl-generation-failed"].detail_filter == {"result": ["failure"]}
+
+
+def test_a_rule_over_several_cas_names_each_ca_by_its_id() -> None:
+    catalog = build_alarm_catalog(pki_name="p", certificate_authorities=DEFAULT_CAS)
+    rule = next(r for r in catalog.event_rules if r.kind == "crl-generation-failed")
+
+    assert rule.input_paths["ca"] == "$.resources[0]"
+    text = rule.notification_text({"root": "1111", "issuing": "2222"})
+    assert text.startswith("PKI p, CA <ca> (its name: the list at the end): ")
+    assert "<reason>" in text and "First check the CRL bucket policy" in text
+    assert text.endswith(" The CAs of this rule by ID: root 1111; issuing 2222.")
+
+
+def test_a_rule_over_one_ca_names_it_in_the_text_as_before() -> None:
+    catalog = build_alarm_catalog(pki_name="p", certificate_authorities=DEFAULT_CAS[:1])
+    rule = next(r for r in catalog.event_rules if r.kind == "issuance-failed")
+
+    assert rule.name == "p-cas-issuance-failed"
+    text = rule.notification_text({"root": "1111"})
+    assert text == rule.message
+    assert text.startswith("PKI p, CA root (<ca>): AWS Private CA failed to issue certificate ")
+
+
+def test_cas_whose_notification_would_outgrow_eventbridges_template_limit_are_refused() -> None:
+    # 80 CAs of 64-character names: the ID list alone is over 8,000 characters.
+    cas = [CaAlarmSettings(name=f"{index:02d}" + "c" * 62) for index in range(80)]
+    with pytest.raises(AlarmCatalogError) as raised:
+        build_alarm_catalog(pki_name="p", certificate_authorities=cas)
+
+    (problem,) = raised.value.problems
+    assert problem.startswith(
+        "certificate_authorities: 80 CAs make the notification of event rule p-cas-issuance-failed "
+    )
+    assert "over EventBridge's 8192" in problem
+    fits = build_alarm_catalog(pki_name="p", certificate_authorities=cas[:60])
+    assert len(fits.event_rules) == 2
 
 
 @pytest.mark.parametrize(
@@ -90,7 +142,9 @@ def test_ca_without_crl_gets_only_issuance_alarm_and_rule() -> None:
     )
 
     assert [a.kind for a in catalog.alarms_for("ocsp-only")] == ["issuance-failures"]
-    assert [r.kind for r in catalog.event_rules if r.subject == "ocsp-only"] == ["issuance-failed"]
+    assert [(r.kind, r.certificate_authorities) for r in catalog.event_rules][:1] == [
+        ("issuance-failed", ("ocsp-only",))
+    ]
 
 
 def test_disabled_ca_gets_no_alarms_and_no_rules() -> None:
@@ -100,6 +154,7 @@ def test_disabled_ca_gets_no_alarms_and_no_rules() -> None:
     )
 
     assert catalog.alarms_for("lab") == ()
+    # No CA left to match: the CA rules are not created at all.
     assert [r.subject for r in catalog.event_rules] == ["certificates"]
 
 
@@ -245,10 +300,15 @@ def test_plan_lists_exactly_the_catalogs_alarms_and_rules(
     expected = [a.name for a in catalog.alarms] + [r.name for r in catalog.event_rules]
     assert [row["alarm"] for row in rows] == expected
     assert rows[1] == {
-        "alarm": "example-pki-root-crl-not-generated",
+        "alarm": "example-pki-root-issuance-failures",
         "scope": "CA root",
-        "condition": "no CRLGenerated for 144 h (CRLs valid 7 days; missing data breaches)",
+        "condition": ">= 1 failure in 5 min",
     }
+    assert {
+        "alarm": "example-pki-cas-crl-generation-failed",
+        "scope": "CA root, issuing",
+        "condition": "event: CRL Generation failure",
+    } in rows
 
 
 def test_days_to_expiry_beyond_acms_45_day_event_window_is_rejected() -> None:
@@ -315,3 +375,37 @@ def test_canary_alarms_follow_what_the_ca_publishes() -> None:
         "ca-certificate-expiring",
     } <= kinds["full"]
     assert {a.period_seconds for a in catalog.alarms if a.namespace == "cdk-pca"} == {600}
+
+
+@pytest.mark.parametrize(
+    ("canary_schedule_minutes", "expected"),
+    [
+        # The canary measures the CRL clients fetch: crl-expiring and crl-unusable, no guessing.
+        (15, {"crl-bucket-misconfigured", "crl-unusable", "crl-expiring"}),
+        # Without it the CRLGenerated-silence alarm stays (a 7-day CRL is within its bound).
+        (None, {"crl-bucket-misconfigured", "crl-not-generated"}),
+    ],
+)
+def test_crl_not_generated_alarm_only_where_no_canary_measures_crl_freshness(
+    canary_schedule_minutes: int | None, expected: set[str]
+) -> None:
+    catalog = build_alarm_catalog(
+        pki_name="p",
+        certificate_authorities=DEFAULT_CAS[:1],
+        canary_schedule_minutes=canary_schedule_minutes,
+    )
+    crl_kinds = {a.kind for a in catalog.alarms_for("root") if a.kind.startswith("crl")}
+    assert crl_kinds == expected
+
+
+def test_canary_drops_the_crl_not_generated_alarm_even_with_a_window_override() -> None:
+    ca = CaAlarmSettings(
+        name="root", crl_enabled=True, crl_expiration_days=30, crl_generation_window_hours=100
+    )
+    with_canary = build_alarm_catalog(
+        pki_name="p", certificate_authorities=[ca], canary_schedule_minutes=15
+    )
+    without = build_alarm_catalog(pki_name="p", certificate_authorities=[ca])
+
+    assert "crl-not-generated" not in {a.kind for a in with_canary.alarms}
+    assert "crl-not-generated" in {a.kind for a in without.alarms}

@@ -128,9 +128,11 @@ def test_status_reads_a_pem_certificate_after_leading_text(
 
 
 def test_status_table_prints_a_subject_with_rich_markup_as_text(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.integration.openssl_pki import MemoryCa, pem
+
+    monkeypatch.setenv("COLUMNS", "200")  # the subject on one line, whatever the worker's width
 
     ca = MemoryCa.create()
     (tmp_path / "leaf.pem").write_text(pem(ca.issue("x[/] [bold]y")))

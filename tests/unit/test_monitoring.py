@@ -256,7 +256,7 @@ def test_topic_policy_requires_tls_and_admits_only_this_pkis_alarms_and_rules(bu
     rules = statements["AllowPkiEventRulesToPublish"]
     assert rules["Principal"] == {"Service": "events.amazonaws.com"}
     rule_arns = rules["Condition"]["ArnEquals"]["aws:SourceArn"]
-    assert len(rule_arns) == len(built.monitoring.rules) == 6
+    assert len(rule_arns) == len(built.monitoring.rules) == 3
 
 
 def test_every_email_is_subscribed(built: Built) -> None:
@@ -278,56 +278,71 @@ def _rule(built: Built, name: str) -> dict[str, Any]:
     return properties
 
 
-def test_crl_generation_failures_of_each_ca_reach_the_topic_with_a_runbook(built: Built) -> None:
-    rule = _rule(built, "example-pki-root-crl-generation-failed")
+def _ca_id(arn: Any) -> dict[str, Any]:
+    return {"Fn::Select": [1, {"Fn::Split": ["/", arn]}]}
 
+
+def test_one_crl_generation_rule_matches_every_ca_with_crls_and_names_each(built: Built) -> None:
+    rule = _rule(built, "example-pki-cas-crl-generation-failed")
+
+    # PCA events: source aws.acm-pca, the CA's ARN in `resources`, result in `detail`.
     assert rule["EventPattern"] == {
         "source": ["aws.acm-pca"],
         "detail-type": ["ACM Private CA CRL Generation"],
-        "resources": [ROOT_ARN],
+        "resources": [ROOT_ARN, built.issuing_arn_ref],
         "detail": {"result": ["failure"]},
     }
     (target,) = rule["Targets"]
     assert target["Arn"] == _topic_ref(built)
     transformer = target["InputTransformer"]
-    assert set(transformer["InputPathsMap"].values()) == {
-        "$.resources[0]",
-        "$.time",
-        "$.detail.reason",
-    }
-    template = transformer["InputTemplate"]
     assert transformer["InputPathsMap"] == {
         "ca": "$.resources[0]",
         "time": "$.time",
         "reason": "$.detail.reason",
     }
-    assert template.startswith('"PKI example-pki, CA root (<ca>)')
-    assert "<reason>" in template and "First check the CRL bucket policy" in template
+    # The literal ARN's ID is known at synth; the created CA's is split at deploy time.
+    text, issuing_id, end = transformer["InputTemplate"]["Fn::Join"][1]
+    assert text.startswith('"PKI example-pki, CA <ca> (its name: the list at the end): ')
+    assert "<reason>" in text and "First check the CRL bucket policy" in text
+    assert text.endswith(
+        " The CAs of this rule by ID: root 11111111-aaaa-bbbb-cccc-111111111111; issuing "
+    )
+    assert (issuing_id, end) == (_ca_id(built.issuing_arn_ref), '."')
 
 
-def test_issuance_failures_name_the_certificate_arn(built: Built) -> None:
-    rule = _rule(built, "example-pki-issuing-issuance-failed")
+def test_one_issuance_rule_matches_every_enabled_ca_and_names_the_certificate(
+    built: Built,
+) -> None:
+    rule = _rule(built, "example-pki-cas-issuance-failed")
 
-    assert rule["EventPattern"] == {
-        "source": ["aws.acm-pca"],
-        "detail-type": ["ACM Private CA Certificate Issuance"],
-        "resources": [built.issuing_arn_ref],
-        "detail": {"result": ["failure"]},
-    }
+    assert rule["EventPattern"]["detail-type"] == ["ACM Private CA Certificate Issuance"]
+    resources = rule["EventPattern"]["resources"]
+    assert len(resources) == 3  # root, issuing and ocsp-only; lab's alarms are off
+    assert resources[:2] == [ROOT_ARN, built.issuing_arn_ref]
+    assert rule["EventPattern"]["detail"] == {"result": ["failure"]}
     transformer = rule["Targets"][0]["InputTransformer"]
     assert transformer["InputPathsMap"]["certificate"] == "$.resources[1]"
-    assert "failed to issue certificate <certificate>" in transformer["InputTemplate"]
+    parts = transformer["InputTemplate"]["Fn::Join"][1]
+    assert "failed to issue certificate <certificate>" in parts[0]
+    assert "; ocsp-only " in parts and "lab" not in json.dumps(parts)
 
 
 def test_disabled_and_crl_less_cas_get_no_crl_rules(built: Built) -> None:
     assert set(built.monitoring.rules) == {
-        "example-pki-root-crl-generation-failed",
-        "example-pki-root-issuance-failed",
-        "example-pki-issuing-crl-generation-failed",
-        "example-pki-issuing-issuance-failed",
-        "example-pki-ocsp-only-issuance-failed",
+        "example-pki-cas-crl-generation-failed",
+        "example-pki-cas-issuance-failed",
         "example-pki-certificates-expiring",
     }
+    crl_rule = _rule(built, "example-pki-cas-crl-generation-failed")
+    assert len(crl_rule["EventPattern"]["resources"]) == 2  # root and issuing, not lab
+
+
+def test_a_rule_over_one_ca_names_it_in_a_plain_template(built: Built) -> None:
+    rule = _rule(built, "bare-pki-cas-issuance-failed")
+
+    assert rule["EventPattern"]["resources"] == [ROOT_ARN]
+    template = rule["Targets"][0]["InputTransformer"]["InputTemplate"]
+    assert template.startswith('"PKI bare-pki, CA root (<ca>): AWS Private CA failed to issue')
 
 
 def test_approaching_expiration_events_are_scoped_to_known_certificates(built: Built) -> None:

@@ -104,3 +104,40 @@ def test_plan_refuses_first_a_stack_cloudformation_would_refuse(
     assert "stack big-pki would hold about" in err
     assert f"over CloudFormation's {MAX_RESOURCES} per stack (101 CAs)" in err
     assert "environments" in err
+
+
+def test_each_stack_has_one_rule_per_pca_event_kind_over_all_its_cas(
+    scale: tuple[Any, dict[str, dict[str, Any]]],
+) -> None:
+    _, templates = scale
+    for name, template in templates.items():
+        resources = template["Resources"].values()
+        cas = sum(r["Type"] == "AWS::ACMPCA::CertificateAuthority" for r in resources)
+        pca_rules = {
+            r["Properties"]["Name"]: r["Properties"]["EventPattern"]
+            for r in resources
+            if r["Type"] == "AWS::Events::Rule"
+            and r["Properties"].get("EventPattern", {}).get("source") == ["aws.acm-pca"]
+        }
+        assert sorted(pca_rules) == [
+            f"{name}-cas-crl-generation-failed",
+            f"{name}-cas-issuance-failed",
+        ], name
+        assert {len(p["resources"]) for p in pca_rules.values()} == {cas}, name
+
+
+def test_plan_lists_exactly_the_alarms_and_rules_the_stacks_deploy(
+    scale: tuple[Any, dict[str, dict[str, Any]]],
+) -> None:
+    from cdk_pca.cli.plan import alarm_plan
+
+    config, templates = scale
+    deployed = sorted(
+        r["Properties"].get("AlarmName") or r["Properties"]["Name"]
+        for t in templates.values()
+        for r in t["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        or (r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"])
+    )
+    planned = sorted(row["alarm"] for row in alarm_plan(config) if row["condition"] != "disabled")
+    assert planned == deployed

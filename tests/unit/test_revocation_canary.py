@@ -275,3 +275,10 @@ def test_disabled_canary_builds_no_function_and_no_canary_alarms() -> None:
     kinds = {alarm.kind for alarm in stack.monitoring.catalog.alarms}
     assert "canary-not-reporting" not in kinds
     assert "crl-not-generated" in kinds
+    # Without the canary's measured freshness the CRLGenerated-silence alarm is deployed.
+    names = {
+        alarm["Properties"]["AlarmName"]
+        for alarm in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert "example-pki-issuing-crl-not-generated" in names
+    assert "example-pki-issuing-crl-expiring" not in names
