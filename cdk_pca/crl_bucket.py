@@ -15,6 +15,7 @@ from constructs import Construct
 
 from cdk_pca.checkov import skip_checkov_checks
 from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
+from cdk_pca.vocabulary import generated_bucket_stack_name_max
 
 CrlBucketEncryption = Literal["SSE_S3", "SSE_KMS"]
 
@@ -39,14 +40,8 @@ CRL_OBJECT_ACL = "BUCKET_OWNER_FULL_CONTROL"
 NONCURRENT_CRL_RETENTION = Duration.days(90)
 ACCESS_LOG_RETENTION = Duration.days(365)
 
-# A bucket CloudFormation names itself is called <stack>-<logical ID>-<random suffix>, lowercased:
-# the CloudFormation guide shows it only by example ("stack123123123123-s3bucket-abcdefghijk1",
-# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html)
-# and does not document how it shortens a longer name to S3's 63 characters
-# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). Suffixes seen
-# in the field have 12 or 13 characters; counting 13, a name that fits is never shortened.
-S3_BUCKET_NAME_MAX = 63
-_GENERATED_SUFFIX_MAX = 13
+# How CloudFormation names a bucket, and so how long a stack name SSE_KMS takes: see
+# cdk_pca.vocabulary.generated_bucket_stack_name_max.
 
 
 class CrlBucket(Construct):
@@ -229,7 +224,7 @@ class CrlBucket(Construct):
         The bucket refers to the key (its default encryption), so the key policy cannot refer to
         the bucket's ARN without a dependency cycle, and naming the bucket would replace every
         SSE_KMS bucket deployed so far (BucketName is create-only). The ARN is spelled instead as
-        the pattern of the name CloudFormation generates (see S3_BUCKET_NAME_MAX): the stack name
+        the pattern of the name CloudFormation generates (see cdk_pca.vocabulary): the stack name
         and the bucket's logical ID, then any suffix.
         """
         stack = Stack.of(self)
@@ -240,9 +235,8 @@ class CrlBucket(Construct):
                 f"{self.node.path}: encryption: SSE_KMS needs a stack name known at synth, to "
                 "spell the bucket ARN in the key policy"
             )
-        longest = len(stack_name) + len(logical_id) + 2 + _GENERATED_SUFFIX_MAX
-        if longest > S3_BUCKET_NAME_MAX:
-            allowed = S3_BUCKET_NAME_MAX - len(logical_id) - 2 - _GENERATED_SUFFIX_MAX
+        allowed = generated_bucket_stack_name_max(logical_id)
+        if len(stack_name) > allowed:
             raise ValueError(
                 f"{self.node.path}: encryption: SSE_KMS needs a stack name of at most {allowed} "
                 f"characters, got {len(stack_name)} ({stack_name!r}): CloudFormation shortens "

@@ -214,3 +214,19 @@ ACM_KEY_TYPES: Final = (
     "EC_secp384r1",
     "EC_secp521r1",
 )
+
+
+# A bucket CloudFormation names itself is called <stack>-<logical ID>-<random suffix>, lowercased:
+# the CloudFormation guide shows it only by example ("stack123123123123-s3bucket-abcdefghijk1",
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html)
+# and does not document how it shortens a longer name to S3's 63 characters
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). Suffixes seen
+# in the field have 12 or 13 characters; counting 13, a name that fits is never shortened.
+S3_BUCKET_NAME_MAX: Final = 63
+GENERATED_BUCKET_SUFFIX_MAX: Final = 13
+
+
+def generated_bucket_stack_name_max(bucket_logical_id: str) -> int:
+    """The longest stack name whose generated name for this bucket is never shortened (SSE_KMS
+    spells that name in the key policy, see cdk_pca.crl_bucket)."""
+    return S3_BUCKET_NAME_MAX - len(bucket_logical_id) - 2 - GENERATED_BUCKET_SUFFIX_MAX

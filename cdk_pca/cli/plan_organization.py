@@ -129,15 +129,51 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
     return count + (_SIGNING_PROVIDER_RESOURCES if signed_remotely else 0)
 
 
+# The CRL bucket's logical ID in every PkiStack (a promise: the replacement guard holds it).
+PKI_STACK_CRL_BUCKET_LOGICAL_ID = "CrlBucketFF08B287"
+# Lambda: "Environment variables: 4 KB, aggregate" (names and values).
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
+_LONGEST_REGION = "ap-southeast-5"  # when the stack's region is left to the CLI
+
+
 def stack_limit_problems(config: PkiConfig) -> list[str]:
-    """What CloudFormation would refuse at deploy (and CDK at synth): a stack over the resource
-    or output quota. `cdk-pca plan` says it first, from the same count as its per-stack rows."""
+    """What CloudFormation, Lambda or the synth would refuse, said first by `cdk-pca plan`: a
+    stack over the resource quota (the same count as its per-stack rows), a canary whose CA list
+    outgrows Lambda's environment, an SSE_KMS stack name too long to spell its bucket's name."""
+    from cdk_pca.runtime.canary_handler import CA_ARNS_ENV
+    from cdk_pca.vocabulary import generated_bucket_stack_name_max
+
+    stacks: list[tuple[str, tuple[CertificateAuthorityConfig, ...], str | None]]
     if config.environments:
-        stacks = [(config.stack_name(e), config.cas_in(e)) for e in config.environments]
+        stacks = [
+            (config.stack_name(e), config.cas_in(e), config.environments[e].region)
+            for e in config.environments
+        ]
     else:
-        stacks = [(config.name, tuple(config.certificate_authorities))]
+        stacks = [(config.name, tuple(config.certificate_authorities), config.region)]
     problems = []
-    for stack_name, cas in stacks:
+    kms_name_max = generated_bucket_stack_name_max(PKI_STACK_CRL_BUCKET_LOGICAL_ID)
+    for stack_name, cas, region in stacks:
+        if (
+            config.crl_bucket.encryption == "SSE_KMS"
+            and any(ca.crl.enabled for ca in cas)
+            and len(stack_name) > kms_name_max
+        ):
+            problems.append(
+                f"stack {stack_name}: crl_bucket.encryption SSE_KMS needs a stack name of at most "
+                f"{kms_name_max} characters, got {len(stack_name)} (the key policy spells the "
+                "bucket's generated name); use SSE_S3 or a shorter name"
+            )
+        arn = f"arn:aws:acm-pca:{region or _LONGEST_REGION}:123456789012:certificate-authority/"
+        canary_bytes = len(CA_ARNS_ENV) + len(cas) * (len(arn) + 36 + 1)
+        if config.canary.enabled and cas and canary_bytes > LAMBDA_ENVIRONMENT_MAX_BYTES:
+            problems.append(
+                f"stack {stack_name}: the revocation canary of its {len(cas)} CAs needs about "
+                f"{canary_bytes} bytes of Lambda environment, over Lambda's "
+                f"{LAMBDA_ENVIRONMENT_MAX_BYTES}: split the CAs across `environments`, or set "
+                "canary.enabled: false"
+            )
         resources = estimate_resources(config, cas)
         if resources > MAX_RESOURCES:
             problems.append(

@@ -214,6 +214,19 @@ def check_organization(data: Mapping[str, Any]) -> list[ConfigProblem]:
                 )
         return problems
 
+    for section in ("crl_distribution", "ocsp_distribution"):
+        given = data.get(section)
+        if isinstance(given, Mapping) and given.get("certificate_arn") is not None:
+            # One certificate cannot serve the distributions of several stacks: an ACM certificate
+            # belongs to one account, and each stack's names are its own CAs'.
+            problems.append(
+                ConfigProblem.at(
+                    (section, "certificate_arn"),
+                    "is not supported with environments yet (each environment's stack has its own "
+                    "distribution, in its own account); remove it, and serve custom names per "
+                    "stack with your own distribution, or use one config per environment",
+                )
+            )
     for key in ("account", "region"):
         if data.get(key) is not None:
             problems.append(

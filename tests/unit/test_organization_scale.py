@@ -141,3 +141,57 @@ def test_plan_lists_exactly_the_alarms_and_rules_the_stacks_deploy(
     )
     planned = sorted(row["alarm"] for row in alarm_plan(config) if row["condition"] != "disabled")
     assert planned == deployed
+
+
+def test_the_plans_crl_bucket_logical_id_is_the_stacks() -> None:
+    from cdk_pca.cli.plan_organization import PKI_STACK_CRL_BUCKET_LOGICAL_ID
+
+    buckets = [
+        logical_id
+        for logical_id, r in synthesize("pki.yaml").template["Resources"].items()
+        if r["Type"] == "AWS::S3::Bucket" and "AccessLogs" not in logical_id
+    ]
+    assert buckets == [PKI_STACK_CRL_BUCKET_LOGICAL_ID]
+
+
+def _plan_errors(tmp_path: Any, capsys: pytest.CaptureFixture[str], data: dict[str, Any]) -> str:
+    from cdk_pca.cli import main
+
+    path = tmp_path / "pki.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code = main(["plan", "--config", str(path)])
+    assert code == 2
+    return capsys.readouterr().err
+
+
+def _issuing_cas(count: int) -> list[dict[str, Any]]:
+    return [
+        {"name": "root", "type": "ROOT", "key_algorithm": "EC_prime256v1",
+         "subject": {"common_name": "Root"}, "validity_days": 3650},
+        *({"name": f"issuing-{i}", "type": "SUBORDINATE", "parent": "root",
+           "key_algorithm": "EC_prime256v1", "subject": {"common_name": f"Issuing {i}"},
+           "validity_days": 1825, "crl": {"enabled": True}} for i in range(count)),
+    ]  # fmt: skip
+
+
+def test_plan_refuses_an_sse_kms_stack_name_synth_would_refuse(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _plan_errors(
+        tmp_path,
+        capsys,
+        {"name": "example-pki-abcdefghijklmnopqrstu", "crl_bucket": {"encryption": "SSE_KMS"},
+         "certificate_authorities": _issuing_cas(1)},
+    )  # fmt: skip
+    assert "SSE_KMS needs a stack name of at most 31 characters, got 33" in err
+
+
+def test_plan_refuses_a_canary_whose_ca_list_outgrows_lambdas_environment(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _plan_errors(
+        tmp_path, capsys,
+        {"name": "wide-pki", "region": "us-east-1", "certificate_authorities": _issuing_cas(45)},
+    )  # fmt: skip
+    assert "bytes of Lambda environment, over Lambda's 4096" in err
+    assert "canary.enabled: false" in err

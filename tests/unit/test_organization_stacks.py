@@ -315,3 +315,18 @@ def test_one_stack_for_a_config_with_environments_is_refused() -> None:
     config = load_config(EXAMPLE)
     with pytest.raises(ValueError, match=r"has environments .*build_pki_stacks"):
         PkiStack(new_app(), "Pki", config=config)
+
+
+def test_a_cloudfront_certificate_is_refused_with_environments() -> None:
+    from cdk_pca.config import ConfigError
+
+    data = yaml.safe_load(Path(EXAMPLE).read_text())
+    data["crl_distribution"] = {
+        "certificate_arn": "arn:aws:acm:us-east-1:111111111111:certificate/"
+        "12345678-1234-1234-1234-123456789012"
+    }
+    with pytest.raises(ConfigError) as raised:
+        parse_config(yaml.safe_dump(data))
+    assert "crl_distribution.certificate_arn: is not supported with environments yet" in str(
+        raised.value
+    )
