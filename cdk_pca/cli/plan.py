@@ -105,7 +105,8 @@ def build_plan(config: PkiConfig, today: datetime.date | None = None) -> dict[st
     lifecycles = {entry.name: entry for entry in lifecycle_for_config(config, today)}
     plan = {
         "name": config.name,
-        "stack_name": config.name,
+        # With environments: null here; each stack is in "environments".
+        "stack_name": None if config.environments else config.name,
         "account": config.account,
         "region": config.region,
         "certificate_authorities": [
@@ -296,7 +297,11 @@ def render(plan: dict[str, Any], console: Console | None = None) -> None:
     where = (
         f"account {plan['account'] or '(CLI default)'}, region {plan['region'] or '(CLI default)'}"
     )
-    console.print(f"[bold]PKI {plan['name']}[/bold]  stack {plan['stack_name']}, {where}")
+    if plan["environments"]:  # one stack per environment: the table below names each
+        stacks = ", ".join(row["stack_name"] for row in plan["environments"])
+        console.print(f"[bold]PKI {plan['name']}[/bold]  stacks {stacks}", highlight=False)
+    else:
+        console.print(f"[bold]PKI {plan['name']}[/bold]  stack {plan['stack_name']}, {where}")
     console.print(_hierarchy_tree(plan))
     console.print(
         f"CRL bucket: {plan['crl_bucket']['encryption']}; alarm e-mails: "

@@ -22,6 +22,7 @@ def test_plan_lists_each_environments_stack_resources_and_cost(
 ) -> None:
     code, out = _plan(capsys, "--json")
     assert code == 0
+    assert json.loads(out)["stack_name"] is None  # no stack is named after the PKI alone
     rows = {row["stack_name"]: row for row in json.loads(out)["environments"]}
     assert list(rows) == ["org-pki-security", "org-pki-security-eu", "org-pki-workloads"]
     assert rows["org-pki-security"]["monthly_cost_usd"] == 800
@@ -57,6 +58,8 @@ def test_plan_text_names_stacks_and_warnings(capsys: pytest.CaptureFixture[str])
     assert code == 0
     assert "org-pki-security-eu" in out and "AWS RAM shares" in out
     assert "warning:" in out and "/ 500" in out
+    assert "stacks org-pki-security, org-pki-security-eu, org-pki-workloads" in out
+    assert "stack org-pki," not in out
 
 
 def test_a_default_permission_share_warns_about_csr_passthrough_consumers(
