@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from aws_cdk import Annotations, Token
 from aws_cdk import aws_cloudfront as cloudfront
 
+from cdk_pca import rules
+
 if TYPE_CHECKING:
     from aws_cdk import aws_certificatemanager as acm
     from constructs import Construct
@@ -34,10 +36,13 @@ def alternate_domain_names(
     :param kind: ``CRL`` or ``OCSP``: names the warning (``cdk-pca:<kind>CnameWithoutCertificate``).
     :param config_key: the pki.yaml key that takes the certificate, for the warning's advice.
     """
-    if certificate is not None and not domain_names:
-        raise ValueError(
-            f"{scope.node.path}: certificate: given without domain_names; it would cover nothing"
-        )
+    problem = rules.viewer_certificate_problem(
+        certificate_given=certificate is not None,
+        domain_name_count=len(domain_names),
+        names_field=f"{kind.lower()}.custom_cname",
+    )
+    if problem:
+        raise ValueError(f"{scope.node.path}: certificate: {problem}")
     if domain_names and certificate is None:
         names = ", ".join(n for n in domain_names if not Token.is_unresolved(n))
         Annotations.of(scope).add_warning_v2(

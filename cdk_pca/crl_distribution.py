@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Annotations, Aws, Duration, Token, Validations
+from aws_cdk import Acknowledgment, Annotations, Aws, Duration, Validations
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_pca import rules
 from cdk_pca.checkov import skip_checkov_checks
+from cdk_pca.cloudfront_names import alternate_domain_names
 from cdk_pca.crl_bucket import CrlBucket
 
 if TYPE_CHECKING:
@@ -61,11 +61,13 @@ class CrlDistribution(Construct):
         price_class: cloudfront.PriceClass = cloudfront.PriceClass.PRICE_CLASS_100,
     ) -> None:
         super().__init__(scope, construct_id)
-        problem = rules.crl_certificate_problem(
-            certificate_given=certificate is not None, domain_name_count=len(domain_names)
+        served_names = alternate_domain_names(
+            self,
+            kind="CRL",
+            config_key="crl_distribution.certificate_arn",
+            domain_names=domain_names,
+            certificate=certificate,
         )
-        if problem:
-            raise ValueError(f"{self.node.path}: certificate: {problem}")
         cache_policy = cloudfront.CachePolicy(
             self,
             "CachePolicy",
@@ -91,16 +93,12 @@ class CrlDistribution(Construct):
                 cache_policy=cache_policy,
                 compress=False,
             ),
-            domain_names=list(domain_names) if certificate is not None else None,
-            certificate=certificate,
-            minimum_protocol_version=(
-                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate is not None else None
-            ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=price_class,
             enable_logging=True,
             log_bucket=crl_bucket.access_logs_bucket,
             log_file_prefix="cloudfront/",
+            **served_names,
         )
         # For S3 origins CloudFront forwards with the viewer's protocol, so an http:// CRL fetch
         # that misses the cache reaches the bucket over plain HTTP: without this exemption the
@@ -112,14 +110,6 @@ class CrlDistribution(Construct):
             f"arn:{Aws.PARTITION}:cloudfront::{Aws.ACCOUNT_ID}:distribution/"
             f"{self.distribution.distribution_id}"
         )
-        if domain_names and certificate is None:
-            names = ", ".join(n for n in domain_names if not Token.is_unresolved(n))
-            Annotations.of(self).add_warning_v2(
-                "cdk-pca:crlCnameWithoutCertificate",
-                f"CRL CNAME {names} is not an alternate domain name of this distribution (no "
-                "certificate): CloudFront answers 403 to it. Give an ACM certificate in us-east-1 "
-                "(crl_distribution.certificate_arn in pki.yaml), or serve that name yourself.",
-            )
         prefixes = sorted({path.strip("/") for path in crl_paths})
         if prefixes and "" not in prefixes:
             # CDK's origin access control grant covers bucket/*; AWS's guide serves only the CRL

@@ -807,15 +807,18 @@ def lookup_selection_problems(
 # --- the CRL distribution ------------------------------------------------------------------------
 
 
-def crl_certificate_problem(*, certificate_given: bool, domain_name_count: int) -> str | None:
+def viewer_certificate_problem(
+    *, certificate_given: bool, domain_name_count: int, names_field: str = "crl.custom_cname"
+) -> str | None:
     """A viewer certificate needs alternate domain names: without Aliases CloudFront takes only
     its default certificate (CloudFrontDefaultCertificate true, "leave all other fields empty").
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html
+    One rule for the CRL and the OCSP distribution; `names_field` is the CA setting that names.
     """
     if certificate_given and domain_name_count == 0:
         return (
-            "given without domain_names (in pki.yaml: no CA has a crl.custom_cname): CloudFront "
+            f"given without domain_names (in pki.yaml: no CA has a {names_field}): CloudFront "
             "takes a viewer certificate only for alternate domain names, so it would cover "
-            "nothing; add crl.custom_cname to a CA or remove certificate_arn"
+            f"nothing; add {names_field} to a CA or remove certificate_arn"
         )
     return None

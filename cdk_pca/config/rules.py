@@ -276,7 +276,7 @@ def _check_crl_distribution(
         if _mapping(ca.raw.get("crl")).get("enabled") is True
         and _mapping(ca.raw.get("crl")).get("custom_cname") is not None
     ]
-    problem = rules.crl_certificate_problem(
+    problem = rules.viewer_certificate_problem(
         certificate_given=distribution.get("certificate_arn") is not None,
         domain_name_count=len(cnames),
     )
