@@ -565,7 +565,10 @@ def _canary_alarms(pki_name: str, ca: CaAlarmSettings, minutes: int) -> list[Ala
                     "Relying parties that check CRLs fail or accept revoked certificates. First "
                     "check: the canary's log (each run names the reason), curl -I the CRL URL "
                     "through the CRL distribution (403: bucket policy or CloudFront origin "
-                    "access), and the crl-bucket-misconfigured alarm."
+                    "access), and the crl-bucket-misconfigured alarm. Right after the CA is "
+                    "created it may not have published its first CRL yet: PCA documents no time "
+                    "for the first one (API_CrlConfiguration), so this can fire once after a "
+                    "first deploy; it clears when the CRL appears."
                 ),
             ),
             alarm(
