@@ -197,7 +197,11 @@ class _LookupProvider(Construct):
         certificate_arns = stack.format_arn(
             service="acm", resource="certificate", resource_name="*"
         )
-        read_certificates = iam.PolicyDocument(
+        self.role, _ = provider_role(
+            self,
+            description="Reads ACM certificates for Custom::CertificateLookup (cdk-pca)",
+            policy_name="ReadCertificates",
+            log_group=self.log_group,
             statements=[
                 # ListCertificates has no resource-level permissions: it only accepts "*".
                 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscertificatemanager.html
@@ -210,20 +214,7 @@ class _LookupProvider(Construct):
                     ],
                     resources=[certificate_arns],
                 ),
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                ),
-            ]
-        )
-        # An inline policy (not AWSLambdaBasicExecutionRole) so the role can write to this log
-        # group only, and so the policy exists before the function first runs.
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Reads ACM certificates for Custom::CertificateLookup (cdk-pca)",
-            inline_policies={"ReadCertificates": read_certificates},
+            ],
         )
         Validations.of(self.role).acknowledge(
             Acknowledgment(
@@ -245,6 +236,36 @@ class _LookupProvider(Construct):
             timeout=LAMBDA_TIMEOUT,
             log_group=self.log_group,
         )
+
+
+def provider_role(
+    scope: Construct,
+    *,
+    description: str,
+    policy_name: str,
+    statements: list[iam.PolicyStatement],
+    log_group: logs.ILogGroup,
+) -> tuple[iam.Role, iam.PolicyDocument]:
+    """The role of a custom resource provider's function: `statements`, then writes to its own
+    log group, as one inline policy (not AWSLambdaBasicExecutionRole) so the role can write to
+    this log group only, and so the policy exists before the function first runs."""
+    policy = iam.PolicyDocument(
+        statements=[
+            *statements,
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            ),
+        ]
+    )
+    role = iam.Role(
+        scope,
+        "Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+        inline_policies={policy_name: policy},
+    )
+    return role, policy
 
 
 def package_function(

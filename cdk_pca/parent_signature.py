@@ -22,18 +22,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_pca.certificate_lookup import _LAMBDA_FILES as LOOKUP_LAMBDA_FILES
+
 RESOURCE_TYPE = "Custom::ParentSignature"
 PROVIDER_ID = "ParentSignatureProvider"
 HANDLER = "cdk_pca.runtime.signing_handler.handler"
-_LAMBDA_FILES = (
-    "lookup.py",
-    "rules.py",
-    "aws_names.py",
-    "vocabulary.py",
-    "runtime/__init__.py",
-    "runtime/lookup_handler.py",
-    "runtime/signing_handler.py",
-)
+# The lookup's files (the signing handler finds parents with find_certificate_authority and
+# answers CloudFormation with the lookup handler's response code), plus its own handler.
+_LAMBDA_FILES = (*LOOKUP_LAMBDA_FILES, "runtime/signing_handler.py")
 # Issuing takes seconds; the handler waits at most 2 minutes for it (2 s x 60 GetCertificate).
 LAMBDA_TIMEOUT = Duration.minutes(5)
 # Without an answer CloudFormation would wait an hour; this covers a run and Lambda's retries.
@@ -137,7 +133,7 @@ class _SignatureProvider(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         # Imported here: the certificate lookup module pulls in the Lambda constructs.
-        from cdk_pca.certificate_lookup import package_function
+        from cdk_pca.certificate_lookup import package_function, provider_role
 
         stack = Stack.of(self)
         self._parents: set[tuple[str, str]] = set()
@@ -150,7 +146,11 @@ class _SignatureProvider(Construct):
         own_cas = stack.format_arn(
             service="acm-pca", resource="certificate-authority", resource_name="*"
         )
-        self.policy = iam.PolicyDocument(
+        self.role, self.policy = provider_role(
+            self,
+            description="Has parent CAs sign subordinate CAs for Custom::ParentSignature (cdk-pca)",
+            policy_name="SignCertificateAuthorities",
+            log_group=self.log_group,
             statements=[
                 # ListCertificateAuthorities takes no resource-level permission: only "*".
                 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsprivatecertificateauthority.html
@@ -165,18 +165,7 @@ class _SignatureProvider(Construct):
                     ],
                     resources=[own_cas],
                 ),
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                ),
-            ]
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Has parent CAs sign subordinate CAs for Custom::ParentSignature (cdk-pca)",
-            inline_policies={"SignCertificateAuthorities": self.policy},
+            ],
         )
         Validations.of(self.role).acknowledge(
             Acknowledgment(
