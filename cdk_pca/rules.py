@@ -285,9 +285,25 @@ def crl_custom_path_problem(value: str) -> str | None:
     )
 
 
+# Bidirectional formatting characters (Unicode UAX #9, section 2: embeddings, overrides, isolates,
+# marks) make a name display as another ("Trojan Source", CVE-2021-42574): a CA's subject is read
+# by people deciding whom to trust, so none of them may appear in it.
+# https://www.unicode.org/reports/tr9/#Directional_Formatting_Characters
+BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def subject_text_problem(name: str, value: str) -> str | None:
-    """A subject attribute within the ASN1Subject length (UTF-8 bytes, see SUBJECT_MAX_LENGTHS)."""
+    """A subject attribute within the ASN1Subject length (UTF-8 bytes, see SUBJECT_MAX_LENGTHS),
+    without bidirectional formatting characters."""
     limit = SUBJECT_MAX_LENGTHS[name]
+    bidi = sorted({f"U+{ord(char):04X}" for char in value if char in BIDI_CONTROLS})
+    if bidi:
+        return (
+            f"{show(value)} holds bidirectional formatting characters ({', '.join(bidi)}), "
+            "which make a name display as another; remove them"
+        )
     size = len(value.encode("utf-8", "surrogatepass"))
     if not 1 <= len(value) <= limit:
         return f"{show(value)} is {len(value)} characters long; allowed 1..{limit}"

@@ -44,6 +44,12 @@ RULE_TABLE: list[tuple[Any, Any, str | None]] = [
     (lambda v: rules.subject_text_problem("common_name", v), "C" * 64, None),
     (lambda v: rules.subject_text_problem("common_name", v), "C" * 65, "65 characters long"),
     (lambda v: rules.subject_text_problem("common_name", v), "é" * 33, "66 bytes long in UTF-8"),
+    (lambda v: rules.subject_text_problem("common_name", v), "Root CA", None),
+    (
+        lambda v: rules.subject_text_problem("common_name", v),
+        "Evil \u202egnp.CA",
+        "holds bidirectional formatting characters (U+202E)",
+    ),
     (lambda v: rules.subject_text_problem("locality", v), "é" * 64, None),
     (rules.country_problem, "US", None),
     (rules.country_problem, "USA", "two letters"),
