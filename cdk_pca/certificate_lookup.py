@@ -28,6 +28,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_pca.checkov import LAMBDA_SKIPS, LOG_GROUP_SKIPS, skip_checkov_checks
 from cdk_pca.lookup import CertificateMatch, LookupFilters, validate_lookup_arguments
 
 LookupMode = Literal["deploy", "synth"]
@@ -296,6 +297,8 @@ def package_function(
     # CDK makes a function depend on its role so that attached policies exist first; this role's
     # policy is inline and `Role: Fn::GetAtt` already orders them (cfn-lint W3005).
     cast(lambda_.CfnFunction, function.node.default_child).add_deletion_override("DependsOn")
+    skip_checkov_checks(function, LAMBDA_SKIPS)
+    skip_checkov_checks(log_group, LOG_GROUP_SKIPS)
     return function
 
 

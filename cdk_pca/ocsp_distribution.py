@@ -13,6 +13,7 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from constructs import Construct
 
+from cdk_pca.checkov import skip_checkov_checks
 from cdk_pca.cloudfront_names import alternate_domain_names
 from cdk_pca.vocabulary import ocsp_responder_domain
 
@@ -157,6 +158,19 @@ class OcspDistribution(Construct):
             )
         for rule_id, reason in acknowledgments:
             Validations.of(self.distribution).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+        reasons = dict(acknowledgments)
+        skip_checkov_checks(
+            self.distribution,
+            [
+                ("CKV_AWS_68", reasons["AwsSolutions-CFR2"]),
+                (
+                    "CKV_AWS_34",
+                    "RFC 6960 clients ask OCSP over plain http:// (an https responder would need "
+                    "revocation checking to reach itself); the answers are signed, so HTTP is "
+                    "allowed on purpose.",
+                ),
+            ],
+        )
 
     @property
     def domain_name(self) -> str:

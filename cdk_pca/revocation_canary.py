@@ -24,6 +24,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_pca import canary_bundle
+from cdk_pca.checkov import LAMBDA_SKIPS, LOG_GROUP_SKIPS, skip_checkov_checks
 from cdk_pca.pca_metrics import CANARY_NAMESPACE
 from cdk_pca.vocabulary import CANARY_SCHEDULE_MINUTES_RANGE, DEFAULT_CANARY_SCHEDULE_MINUTES
 
@@ -165,6 +166,18 @@ class RevocationCanary(Construct):
             },
         )
         self.function_arn = self.function.get_att("Arn").to_string()
+        skip_checkov_checks(
+            self.function,
+            [
+                *LAMBDA_SKIPS,
+                (
+                    "CKV_AWS_173",
+                    "Its one environment variable lists the CA ARNs it checks: no secret, and "
+                    "Lambda encrypts it at rest with its own key.",
+                ),
+            ],
+        )
+        skip_checkov_checks(self.log_group, LOG_GROUP_SKIPS)
 
         self.rule = events.CfnRule(
             self,

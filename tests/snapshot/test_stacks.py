@@ -63,7 +63,7 @@ def test_every_checkov_skip_says_why(config: str) -> None:
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_checkov_skips_sit_on_the_access_log_bucket_and_the_crl_distribution_only(
+def test_checkov_skips_sit_only_on_the_decided_resources(
     config: str,
 ) -> None:
     template = synthesize(config).template
@@ -89,4 +89,14 @@ def test_checkov_skips_sit_on_the_access_log_bucket_and_the_crl_distribution_onl
             expected.add("CKV_AWS_174")  # the default certificate: CloudFront forces TLSv1
         assert config_["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "allow-all"
         assert set(skips.pop(distribution)) == expected
+    # The OCSP proxy: plain http for RFC 6960 clients, no WAF (cdk_pca.ocsp_distribution).
+    for logical_id in [k for k in list(skips) if k.startswith("OcspDistribution")]:
+        assert set(skips.pop(logical_id)) == {"CKV_AWS_68", "CKV_AWS_34"}
+    # Lambda functions (canary, custom resource providers) and their log groups
+    # (cdk_pca.checkov.LAMBDA_SKIPS, LOG_GROUP_SKIPS); the canary's variable holds only CA ARNs.
+    for logical_id in _of_type(template, "AWS::Lambda::Function"):
+        extra = {"CKV_AWS_173"} if logical_id.startswith("RevocationCanary") else set()
+        assert set(skips.pop(logical_id)) == {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", *extra}
+    for logical_id in _of_type(template, "AWS::Logs::LogGroup"):
+        assert set(skips.pop(logical_id)) == {"CKV_AWS_158"}
     assert skips == {}, "a checkov skip outside the decided places"
