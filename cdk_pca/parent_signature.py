@@ -23,6 +23,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_pca.certificate_lookup import _LAMBDA_FILES as LOOKUP_LAMBDA_FILES
+from cdk_pca.certificate_lookup import _as_nag_renders
 
 RESOURCE_TYPE = "Custom::ParentSignature"
 PROVIDER_ID = "ParentSignatureProvider"
@@ -227,13 +228,8 @@ class _SignatureProvider(Construct):
 def _acknowledged(stack: Stack, resource: str, reason: str) -> list[Acknowledgment]:
     """cdk-nag's IAM5 finding for `resource`, as it spells it: pseudo parameters as `<AWS::X>`,
     the partition as `aws` once the stack's account and region are known."""
-    resolved = stack.resolve(resource)
-    if isinstance(resolved, str):
-        spellings = {resolved}
-    else:
-        _, parts = resolved["Fn::Join"]
-        rendered = "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
-        spellings = {rendered, rendered.replace("<AWS::Partition>", "aws")}
+    rendered = _as_nag_renders(stack, resource)
+    spellings = {rendered, rendered.replace("<AWS::Partition>", "aws")}
     return [
         Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{spelling}]", reason=reason)
         for spelling in sorted(spellings)
