@@ -16,7 +16,8 @@ from stacks import PkiStack
 import aws_cdk as cdk
 # isort: on
 
-from cdk_pca.config import ConfigError, load_config
+from cdk_pca.config import ConfigError, PkiConfig, load_config
+from cdk_pca.config.placements import write_record
 from cdk_pca.organization_stacks import build_pki_stacks
 
 DEFAULT_CONFIG = "pki.yaml"
@@ -70,7 +71,20 @@ def main() -> None:
     except BaseException:  # interrupted: nothing half-written either, then stop as asked
         _remove_stale_templates(outdir)
         raise
+    _record_placements(config_path, config)
     _exit_without_waiting_for_node()
+
+
+def _record_placements(config_path: str, config: PkiConfig) -> None:
+    """After a good synth, where each CA now is (cdk_pca.config.placements): the next load refuses
+    a CA moved away from it. A folder we cannot write to costs the check, not the synth."""
+    try:
+        write_record(config_path, config)
+    except OSError as exc:
+        sys.stderr.write(
+            f"{config_path}: warning: the placement record was not written ({exc}); a CA moved "
+            "to another stack later will not be refused\n"
+        )
 
 
 def _exit_without_waiting_for_node() -> None:

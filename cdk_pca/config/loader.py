@@ -17,8 +17,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from cdk_pca.config import placements
 from cdk_pca.config.errors import ConfigError, ConfigProblem, Loc
 from cdk_pca.config.models import PkiConfig
+from cdk_pca.config.placements import Placement
 from cdk_pca.config.rules import check_rules
 from cdk_pca.files import FileInputError, read_regular_file
 from cdk_pca.rules import field_path, show
@@ -44,13 +46,31 @@ def load_config(path: str | Path) -> PkiConfig:
         raise _file_error(
             source, f"config file {source!r} is not UTF-8 text (byte {exc.start})"
         ) from exc
-    return parse_config(text, base_dir=path.parent, source=source)
-
-
-def parse_config(text: str, *, base_dir: str | Path = ".", source: str = "<config>") -> PkiConfig:
-    """Validate config text; relative certificate_file / chain_file paths start at `base_dir`."""
+    record_file = placements.record_path(path)
     try:
-        return _parse_and_validate(text, Path(base_dir), source)
+        record = placements.read_record(record_file)
+    except placements.PlacementRecordError as exc:
+        raise _file_error(source, str(exc)) from None
+    return parse_config(
+        text, base_dir=path.parent, source=source, placements=record, record_name=str(record_file)
+    )
+
+
+def parse_config(
+    text: str,
+    *,
+    base_dir: str | Path = ".",
+    source: str = "<config>",
+    placements: Mapping[str, Placement] | None = None,
+    record_name: str = "",
+) -> PkiConfig:
+    """Validate config text; relative certificate_file / chain_file paths start at `base_dir`.
+
+    `placements` is the config's placement record (``cdk_pca.config.placements``; load_config
+    reads it beside the file): a CA it places elsewhere is refused unless `moved_from` says so.
+    """
+    try:
+        return _parse_and_validate(text, Path(base_dir), source, placements, record_name)
     except RecursionError:
         # The parsers, pydantic and the checks here all recurse: nesting thousands of levels
         # deep exhausts the stack long before it could be a PKI description.
@@ -59,7 +79,13 @@ def parse_config(text: str, *, base_dir: str | Path = ".", source: str = "<confi
         ) from None
 
 
-def _parse_and_validate(text: str, base_dir: Path, source: str) -> PkiConfig:
+def _parse_and_validate(
+    text: str,
+    base_dir: Path,
+    source: str,
+    record: Mapping[str, Placement] | None,
+    record_name: str,
+) -> PkiConfig:
     data, root, problems = _parse(text, source)
     if data is None:
         raise _file_error(source, f"config file {source!r} is empty; {_HINT}")
@@ -71,6 +97,7 @@ def _parse_and_validate(text: str, base_dir: Path, source: str) -> PkiConfig:
         # Before any other check: every later message, the plan and the template would carry the
         # text, and UTF-8 (stdout, JSON for CloudFormation, jsii) cannot encode it.
         raise ConfigError(_in_file_order(unencodable, root), source=source)
+    config: PkiConfig | None = None
     try:
         config = PkiConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
@@ -78,9 +105,10 @@ def _parse_and_validate(text: str, base_dir: Path, source: str) -> PkiConfig:
         problems += check_rules(data)
     except ConfigError as exc:
         problems += exc.problems
-    else:
-        if not problems:
-            return config
+    # Against the record on the raw data, so a move is reported beside every other problem.
+    problems += placements.check_placements(data, record, record_name=record_name)
+    if config is not None and not problems:
+        return config
     raise ConfigError(_in_file_order(problems, root), source=source)
 
 

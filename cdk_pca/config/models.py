@@ -141,6 +141,9 @@ class CertificateAuthorityConfig(_Model):
     # Organization scale (cdk_pca.config.organization): where the CA lives, and who may use it.
     environment: EnvironmentName | None = None
     sharing: SharingConfig | None = None
+    # Where the placement record (cdk_pca.config.placements) says the CA was: declares a move,
+    # and the replacement it means, intended.
+    moved_from: EnvironmentName | None = None
 
     _certificate_pem: str | None = PrivateAttr(default=None)
     _chain_pem: str | None = PrivateAttr(default=None)
