@@ -5,6 +5,7 @@ Plain Python over synthesized templates (no aws_cdk), shared by `cdk-pca guard` 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -288,4 +289,50 @@ def guard(baseline: Path, candidate: Path) -> list[Finding]:
     findings = []
     for name, old in sorted(before.items()):
         findings.extend(compare_templates(old, after.get(name, {"Resources": {}}), stack=name))
-    return findings
+    return [_with_destination(finding, before, after) for finding in findings]
+
+
+def _ca_identity(logical_id: str, resource: Mapping[str, Any]) -> str:
+    """What names a CA across stacks: its `pki-ca` tag (set on every CA of a config with
+    environments, cdk_pca.pki_stack.CA_NAME_TAG), else its logical ID (the same construct path
+    gives the same ID in any stack)."""
+    tags = (resource.get("Properties") or {}).get("Tags") or []
+    for tag in tags if isinstance(tags, list) else []:
+        if (
+            isinstance(tag, dict)
+            and tag.get("Key") == "pki-ca"
+            and isinstance(tag.get("Value"), str)
+        ):
+            return f"tag:{tag['Value']}"
+    return f"id:{logical_id}"
+
+
+def _with_destination(
+    finding: Finding,
+    before: Mapping[str, Mapping[str, Any]],
+    after: Mapping[str, Mapping[str, Any]],
+) -> Finding:
+    """A CA removed from one stack and new in another has moved there: say so, since that is what
+    a user changed (an environment, its account or region, the config's name)."""
+    if finding.property != "removed" or finding.resource_type != CERTIFICATE_AUTHORITY:
+        return finding
+    identity = _ca_identity(
+        finding.logical_id, guarded_resources(before[finding.stack])[finding.logical_id]
+    )
+    for stack, template in sorted(after.items()):
+        if stack == finding.stack:
+            continue
+        existing = guarded_resources(before.get(stack, {"Resources": {}}))
+        for logical_id, resource in sorted(guarded_resources(template).items()):
+            if (
+                resource["Type"] == CERTIFICATE_AUTHORITY
+                and logical_id not in existing
+                and _ca_identity(logical_id, resource) == identity
+            ):
+                return dataclasses.replace(
+                    finding,
+                    reason=f"the CA moves to stack {stack} (as {logical_id}): a stack cannot "
+                    "hand a resource to another, so CloudFormation would create a new CA there "
+                    "with a new private key and orphan every certificate this one issued",
+                )
+    return finding

@@ -238,3 +238,31 @@ def test_the_console_script_exits_1_on_a_finding(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert f"{logical_id} (AWS::ACMPCA::CertificateAuthority) removed" in result.stdout
+
+
+def test_a_ca_moved_to_another_stack_is_named_as_moved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the organization example becomes when `workloads` is put in environment `security`:
+    # its CA leaves org-pki-workloads and is new in org-pki-security.
+    synthesized = synthesize("examples/organization.yaml:org-pki-workloads")
+    baseline = shutil.copytree(synthesized.template_path.parent, tmp_path / "main")
+    candidate = shutil.copytree(synthesized.template_path.parent, tmp_path / "branch")
+    source = candidate / "org-pki-workloads.template.json"
+    target = candidate / "org-pki-security.template.json"
+    moving, into = json.loads(source.read_text()), json.loads(target.read_text())
+    logical_id, ca = _first(moving, "AWS::ACMPCA::CertificateAuthority")
+    del moving["Resources"][logical_id]
+    into["Resources"]["Moved" + logical_id] = ca
+    source.write_text(json.dumps(moving))
+    target.write_text(json.dumps(into))
+
+    code, out, _ = _guard(capsys, baseline, candidate)
+    assert code == 1
+    (line,) = [
+        line
+        for line in out.splitlines()
+        if line.startswith(f"org-pki-workloads: {logical_id} (AWS::ACMPCA::CertificateAuthority)")
+    ]
+    assert " removed: the CA moves to stack org-pki-security (as Moved" in line
+    assert "new private key" in line
