@@ -15,9 +15,12 @@ from cdk_pca.cli.errors import EXIT_BAD_INPUT, CliError
 from cdk_pca.cli.plan_organization import organization_plan, render_organization
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rich.console import Console
 
     from cdk_pca.config import CertificateAuthorityConfig, ConfigError, PkiConfig
+    from cdk_pca.config.placements import Placement
 
 DEFAULT_CONFIG = "pki.yaml"
 # The distribution's domain is only known after deploy; the stack sets it as the CRL CNAME.
@@ -64,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     over_quota = stack_limit_problems(config)
     if over_quota:
         raise CliError("; ".join(over_quota))
-    plan = build_plan(config)
+    from cdk_pca.config.placements import read_record, record_path
+
+    plan = build_plan(config, record=read_record(record_path(args.config)))
     if args.json:
         sys.stdout.write(json.dumps(plan, indent=2) + "\n")
     else:
@@ -98,9 +103,15 @@ def _config_error_json(path: str, error: ConfigError) -> dict[str, Any]:
 # --- the plan as data (the JSON output; the text output renders the same) -----------------------
 
 
-def build_plan(config: PkiConfig, today: datetime.date | None = None) -> dict[str, Any]:
-    """Everything the plan shows, as JSON-ready values (lifecycle dates counted from `today`)."""
+def build_plan(
+    config: PkiConfig,
+    today: datetime.date | None = None,
+    record: Mapping[str, Placement] | None = None,
+) -> dict[str, Any]:
+    """Everything the plan shows, as JSON-ready values (lifecycle dates counted from `today`);
+    `record` is the config's placement record, for the moves it declares intended."""
     from cdk_pca.ca_lifecycle import lifecycle_for_config
+    from cdk_pca.config.placements import accepted_moves
 
     lifecycles = {entry.name: entry for entry in lifecycle_for_config(config, today)}
     plan = {
@@ -127,8 +138,18 @@ def build_plan(config: PkiConfig, today: datetime.date | None = None) -> dict[st
             "per_ca": {ca.name: ca.monthly_cost_usd for ca in config.certificate_authorities},
         },
         **organization_plan(config),
+        "moves": [
+            {"ca": name, "from": before.stack, "to": after.stack}
+            for name, before, after in accepted_moves(config, record)
+        ],
         "warnings": [entry.warning for entry in lifecycles.values() if entry.warning],
     }
+    plan["warnings"] += [
+        f"CA {move['ca']!r} moves from stack {move['from']} to {move['to']} (moved_from): the "
+        "deploy creates a new CA there with a new private key; the old one stays behind "
+        "(retained) with every certificate it issued, to revoke or let expire"
+        for move in plan["moves"]
+    ]
     return plan
 
 

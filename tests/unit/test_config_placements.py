@@ -230,3 +230,25 @@ def test_a_folder_the_app_cannot_write_warns_and_keeps_the_synth(
     monkeypatch.setattr(app, "write_record", refuse)
     app._record_placements(str(org), load_config(org))
     assert "warning: the placement record was not written" in capsys.readouterr().err
+
+
+def test_plan_shows_an_intended_move_and_refuses_an_unintended_one(
+    org: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cdk_pca.cli import main
+
+    edit(org, lambda data: ca(data, "issuing-us").update(environment="security-eu"))
+    assert main(["plan", "--config", str(org)]) == 2
+    assert (
+        "certificate_authorities[1].environment: 'security-eu' moves CA" in capsys.readouterr().err
+    )
+
+    edit(org, lambda data: ca(data, "issuing-us").update(moved_from="security"))
+    assert main(["plan", "--config", str(org), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["moves"] == [
+        {"ca": "issuing-us", "from": "org-pki-security", "to": "org-pki-security-eu"}
+    ]
+    assert any("moves from stack org-pki-security to" in warning for warning in plan["warnings"])
+    # plan reads the record, never writes it.
+    assert read_record(record_path(org))["issuing-us"].stack == "org-pki-security"  # type: ignore[index]
