@@ -32,6 +32,11 @@ _CRL_RESOURCES = 7
 _MONITORING_RESOURCES = 4
 _SIGNING_PROVIDER_RESOURCES = 3  # role, function, log group of Custom::ParentSignature
 _CANARY_RESOURCES = 5  # log group, role, function, schedule rule, invoke permission
+# The AWS::CDK::Metadata resource the CDK CLI adds to every stack it synthesizes (version
+# reporting, on unless `--no-version-reporting` or `"versionReporting": false` in cdk.json):
+# https://docs.aws.amazon.com/cdk/v2/guide/usage-data.html. It counts against the 500; a
+# library synth without the CLI's context has none, so such a template holds one fewer.
+CDK_METADATA_RESOURCES = 1
 _OCSP_RESOURCES = 2  # the OCSP proxy's distribution and cache policy
 _LOOKUP_PROVIDER_RESOURCES = 3  # role, function, log group of Custom::CertificateLookup
 
@@ -58,6 +63,9 @@ def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
         }
         resources = estimate_resources(config, cas)
         outputs = len(cas) + (1 if any(ca.crl.enabled for ca in cas) else 0)
+        outputs += _REFERENCED_PARENT_OUTPUTS * len(
+            _parents_referenced_by_other_stacks(config, cas)
+        )
         rows.append(
             {
                 "environment": environment,
@@ -75,9 +83,30 @@ def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
     return rows
 
 
+# A parent another stack of the same account and region signs from (route `stack`) hands its
+# activated ARN and its chain over as two outputs of its stack, which CDK reads with
+# Fn::GetStackOutput in the child's stack (a weak reference, no export):
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html
+_REFERENCED_PARENT_OUTPUTS = 2
+
+
+def _parents_referenced_by_other_stacks(
+    config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]
+) -> set[str]:
+    names = {ca.name for ca in cas}
+    return {
+        str(child.parent)
+        for child in config.certificate_authorities
+        if child.parent in names
+        and child.name not in names
+        and config.signing_route(child) == "stack"
+    }
+
+
 def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
-    """Resources of the stack holding `cas`: the fixed part, each CA with its certificate,
-    activation or signature, permission, shares, alarms and event rules."""
+    """Resources of the stack holding `cas` as `cdk synth` writes it: the fixed part (CDK's
+    metadata included), each CA with its certificate, activation or signature, permission,
+    shares, alarms and event rules."""
     from cdk_pca.alarm_catalog import build_alarm_catalog
     from cdk_pca.config.alarms import ca_alarm_settings_for_config, canary_schedule_for_config
 
@@ -85,7 +114,7 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
     # Certificate lookups live in the single stack (a config with environments refuses them).
     lookups = () if config.environments else tuple(config.lookups)
     deployed_lookups = sum(1 for lookup in lookups if lookup.mode == "deploy")
-    count = _MONITORING_RESOURCES + len(config.notifications.emails)
+    count = CDK_METADATA_RESOURCES + _MONITORING_RESOURCES + len(config.notifications.emails)
     count += deployed_lookups + (_LOOKUP_PROVIDER_RESOURCES if deployed_lookups else 0)
     count += _CRL_RESOURCES if any(ca.crl.enabled for ca in cas) else 0
     if config.crl_bucket.encryption == "SSE_KMS" and any(ca.crl.enabled for ca in cas):

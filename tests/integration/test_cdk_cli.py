@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from cdk_pca.cli.plan_organization import estimate_resources
+from cdk_pca.config import load_config
 from tests.conftest import PROJECT_ROOT, run_in_project
 
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
@@ -35,7 +38,11 @@ def _cdk_synth(tmp_path: Path, config: str) -> subprocess.CompletedProcess[str]:
 def test_cdk_synth_of_the_default_config_is_clean(tmp_path: Path) -> None:
     result = _cdk_synth(tmp_path, "pki.yaml")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "example-pki.template.json").exists()
+    template = json.loads((tmp_path / "out" / "example-pki.template.json").read_text())
+    # `plan`'s resource count is what the CLI writes, CDK's own metadata resource included.
+    config = load_config(PROJECT_ROOT / "pki.yaml")
+    assert "AWS::CDK::Metadata" in {resource["Type"] for resource in template["Resources"].values()}
+    assert len(template["Resources"]) == estimate_resources(config, config.certificate_authorities)
     # No Node end-of-life banner, no warnings: the app runs on the pinned Node 22.
     assert "end-of-life" not in result.stderr
     assert "WARNING" not in result.stderr, result.stderr

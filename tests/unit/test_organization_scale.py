@@ -11,6 +11,7 @@ import yaml
 
 from bench.org_config import scale_config
 from cdk_pca.cli.plan_organization import (
+    CDK_METADATA_RESOURCES,
     MAX_OUTPUTS,
     MAX_RESOURCES,
     environments_plan,
@@ -63,7 +64,9 @@ def test_plan_counts_the_resources_each_stack_synthesizes(
 ) -> None:
     config, templates = scale
     for row in environments_plan(config):
-        assert row["resources"] == len(templates[row["stack_name"]]["Resources"]), row
+        synthesized = len(templates[row["stack_name"]]["Resources"])
+        # The library synth has no AWS::CDK::Metadata; the CLI's does (test_cdk_cli holds that).
+        assert row["resources"] == synthesized + CDK_METADATA_RESOURCES, row
         assert row["outputs"] == len(templates[row["stack_name"]]["Outputs"]), row
 
 
@@ -72,14 +75,15 @@ def test_plan_counts_the_resources_of_the_example(case: str) -> None:
     file, _, stack_name = case.partition(":")
     config = load_config(file)
     (row,) = [r for r in environments_plan(config) if r["stack_name"] == stack_name]
-    assert row["resources"] == len(synthesize(case).template["Resources"])
+    synthesized = len(synthesize(case).template["Resources"])
+    assert row["resources"] == synthesized + CDK_METADATA_RESOURCES
 
 
 @pytest.mark.parametrize("case", [c for c in CONFIGS if ":" not in c])
 def test_the_resource_estimate_of_a_single_stack_is_what_it_synthesizes(case: str) -> None:
     config = load_config(case)
     estimate = estimate_resources(config, tuple(config.certificate_authorities))
-    assert estimate == len(synthesize(case).template["Resources"])
+    assert estimate == len(synthesize(case).template["Resources"]) + CDK_METADATA_RESOURCES
 
 
 def test_plan_refuses_first_a_stack_cloudformation_would_refuse(
@@ -195,3 +199,37 @@ def test_plan_refuses_a_canary_whose_ca_list_outgrows_lambdas_environment(
     )  # fmt: skip
     assert "bytes of Lambda environment, over Lambda's 4096" in err
     assert "canary.enabled: false" in err
+
+
+def test_plan_counts_the_outputs_a_parent_hands_to_a_stack_of_its_account_and_region() -> None:
+    # Two environments in one account and region: the child's stack reads its parent's ARN and
+    # chain from two outputs of the parent's stack (Fn::GetStackOutput), which plan counts.
+    ca = {"key_algorithm": "EC_prime256v1", "validity_days": 1000}
+    config = parse_config(
+        yaml.safe_dump(
+            {
+                "name": "pair",
+                "environments": {
+                    "core": {"account": "111111111111", "region": "us-east-1"},
+                    "edge": {"account": "111111111111", "region": "us-east-1"},
+                },
+                "certificate_authorities": [
+                    {**ca, "name": "root", "environment": "core", "type": "ROOT",
+                     "subject": {"common_name": "Root"}, "validity_days": 3650},
+                    {**ca, "name": "issuing", "environment": "edge", "type": "SUBORDINATE",
+                     "parent": "root", "subject": {"common_name": "Issuing"}},
+                ],
+            }
+        )
+    )  # fmt: skip
+    app = new_app()
+    stacks = build_pki_stacks(app, config)
+    assembly = app.synth()
+    for row in environments_plan(config):
+        template = assembly.get_stack_by_name(stacks[row["stack_name"]].stack_name).template
+        assert row["outputs"] == len(template.get("Outputs", {})), row
+        assert row["resources"] == len(template["Resources"]) + CDK_METADATA_RESOURCES, row
+    core = assembly.get_stack_by_name("pair-core").template
+    assert len(core["Outputs"]) == 3  # the root's ARN, and the two outputs handed over
+    edge = json.dumps(assembly.get_stack_by_name("pair-edge").template)
+    assert edge.count('"Fn::GetStackOutput"') == 2
