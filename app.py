@@ -21,6 +21,7 @@ from cdk_pca.config.placements import write_record
 from cdk_pca.organization_stacks import build_pki_stacks
 
 DEFAULT_CONFIG = "pki.yaml"
+_MAX_MESSAGE_LINES = 20
 
 
 def _remove_stale_templates(outdir: str | None) -> None:
@@ -40,9 +41,16 @@ def _fail(outdir: str | None, message: str) -> None:
 
 def _first_line(exc: BaseException) -> str:
     """An error raised inside CDK's JavaScript (a validation of aws-cdk-lib) reaches Python as a
-    RuntimeError carrying the JavaScript stack: its first line is the message."""
-    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
-    text = lines[0] if lines else repr(exc)
+    RuntimeError carrying the JavaScript stack: the message is the lines before the stack. Ours
+    may list several problems, one per line ("invalid monitoring settings:" then each): kept, up
+    to a bound."""
+    lines = []
+    for line in str(exc).strip().splitlines():
+        if line.lstrip().startswith("at ") or len(lines) == _MAX_MESSAGE_LINES:
+            break
+        if line.strip():
+            lines.append(line.rstrip())
+    text = "\n".join(lines) if lines else repr(exc)
     if isinstance(exc, ValueError | RuntimeError):
         return text
     return f"{type(exc).__name__}: {text}"

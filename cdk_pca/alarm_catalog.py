@@ -266,7 +266,7 @@ def validate_monitoring_settings(
             canary_schedule_minutes,
             CANARY_SCHEDULE_MINUTES_RANGE,
         )
-    name_problem = rules.PKI_NAME.problem(pki_name)
+    name_problem = rules.STACK_NAME.problem(pki_name)
     if name_problem:
         problems.append(f"pki_name: {name_problem}")
     _check_range(problems, "days_to_expiry", days_to_expiry, rules.DAYS_TO_EXPIRY_RANGE)

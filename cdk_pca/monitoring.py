@@ -27,6 +27,7 @@ from cdk_pca.alarm_catalog import (
     AlarmSpec,
     CaAlarmSettings,
     EventRuleSpec,
+    bounded_name,
     build_alarm_catalog,
     crl_next_update_margin_seconds,
     validate_monitoring_settings,
@@ -51,6 +52,22 @@ from cdk_pca.retention import RETAINED_UNLESS_CREATE_FAILS
 # Alarms, rules and the dashboard are written as CloudFormation resources from the catalog's
 # plain values: each L2 object is a round trip to the jsii runtime, and the default PKI's synth
 # must stay within 1.5 times an empty app's (DESIGN.md).
+
+
+# SNS refuses a topic display name over 100 characters (aws-cdk-lib checks it at synth; the SNS
+# API reference gives the limit for SMS display names, CreateTopic `DisplayName`:
+# https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html). A stack of an environment
+# (`<name>-<environment>`, up to 97 characters) can exceed it.
+MAX_TOPIC_DISPLAY_NAME_LENGTH = 100
+
+
+def topic_display_name(pki_name: str) -> str:
+    """`PKI <name> alarms`, the stack name shortened (prefix and hash) when that is too long."""
+    name = f"PKI {pki_name} alarms"
+    if len(name) <= MAX_TOPIC_DISPLAY_NAME_LENGTH:
+        return name
+    room = MAX_TOPIC_DISPLAY_NAME_LENGTH - len("PKI  alarms")
+    return f"PKI {bounded_name((pki_name,), room)} alarms"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +152,7 @@ class PkiMonitoring(Construct):
             self,
             "AlarmTopic",
             topic_name=f"{pki_name}-alarms",
-            display_name=f"PKI {pki_name} alarms",
+            display_name=topic_display_name(pki_name),
             master_key=self.encryption_key,
             enforce_ssl=True,
         )

@@ -160,6 +160,16 @@ PKI_NAME: Final = TextPattern(
     64,
     "a letter, then letters, digits and '-' (at most 64 characters)",
 )
+# A stack's name, which names its monitoring: `name`, or `<name>-<environment>` (up to 97). "A stack
+# name can contain only alphanumeric characters (case sensitive) and hyphens. It must start with
+# an alphabetical character and can't be longer than 128 characters."
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+STACK_NAME: Final = TextPattern(
+    r"[A-Za-z][A-Za-z0-9-]*",
+    1,
+    128,
+    "a letter, then letters, digits and '-' (at most 128 characters: a CloudFormation stack name)",
+)
 
 
 # Strings CloudFormation or the CDK act on instead of copying: a dynamic reference is resolved at

@@ -222,7 +222,7 @@ def test_every_bad_setting_is_reported_at_once_with_field_and_allowed_values() -
     problems = raised.value.problems
     assert problems == (
         "pki_name: '1pki' is not allowed; expected a letter, then letters, digits and '-' "
-        "(at most 64 characters)",
+        "(at most 128 characters: a CloudFormation stack name)",
         "days_to_expiry: -3 is out of range; allowed 1..45",
         "certificate_authorities: name 'root' appears more than once; names must be unique",
         "certificate_authorities: name 'bad name' is not allowed; expected letters, digits, '.', "

@@ -36,6 +36,11 @@ def _load_app() -> ModuleType:
             "'utf-8' codec can't encode character '\\ud800'",
         ),
         (RecursionError("maximum recursion depth exceeded"), "maximum recursion depth"),
+        # A problem list (AlarmCatalogError) keeps its problems, not only its heading.
+        (
+            ValueError("invalid monitoring settings:\n  pki_name: too long\n  emails[0]: bad"),
+            "invalid monitoring settings:\n  pki_name: too long\n  emails[0]: bad",
+        ),
         (Exception(""), "Exception: Exception('')"),
     ],
 )

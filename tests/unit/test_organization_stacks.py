@@ -330,3 +330,38 @@ def test_a_cloudfront_certificate_is_refused_with_environments() -> None:
     assert "crl_distribution.certificate_arn: is not supported with environments yet" in str(
         raised.value
     )
+
+
+def test_the_longest_names_the_config_allows_synthesize() -> None:
+    # A 64-character name and a 32-character environment make a 97-character stack name: within
+    # CloudFormation's 128, but over the SNS topic display name's 100 and the config name's 64.
+    name, environment = "p" + "x" * 63, "e" * 32
+    ca = {"key_algorithm": "EC_prime256v1", "validity_days": 1000, "crl": {"enabled": True}}
+    config = parse_config(
+        yaml.safe_dump(
+            {
+                "name": name,
+                "environments": {
+                    environment: {"account": "111111111111", "region": "us-east-1"},
+                    "edge": {"account": "222222222222", "region": "us-east-1"},
+                },
+                "certificate_authorities": [
+                    {**ca, "name": "r" * 32, "environment": environment, "type": "ROOT",
+                     "subject": {"common_name": "Root"}, "validity_days": 3650},
+                    {**ca, "name": "i" * 32, "environment": "edge", "type": "SUBORDINATE",
+                     "parent": "r" * 32, "subject": {"common_name": "Issuing"}},
+                ],
+            }
+        )
+    )  # fmt: skip
+    app = new_app()
+    stacks = build_pki_stacks(app, config)
+    assembly = app.synth()
+    stack_name = f"{name}-{environment}"
+    assert len(stack_name) == 97 and stack_name in stacks
+    topic = Template.from_json(assembly.get_stack_by_name(stack_name).template).find_resources(
+        "AWS::SNS::Topic"
+    )
+    (display_name,) = [resource["Properties"]["DisplayName"] for resource in topic.values()]
+    assert len(display_name) <= 100
+    assert display_name.startswith(f"PKI {name}") and display_name.endswith(" alarms")
