@@ -62,10 +62,7 @@ def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
             if (parent := config.parent_of(ca)) is not None and parent.environment != environment
         }
         resources = estimate_resources(config, cas)
-        outputs = len(cas) + (1 if any(ca.crl.enabled for ca in cas) else 0)
-        outputs += _REFERENCED_PARENT_OUTPUTS * len(
-            _parents_referenced_by_other_stacks(config, cas)
-        )
+        outputs = estimate_outputs(config, cas)
         rows.append(
             {
                 "environment": environment,
@@ -101,6 +98,16 @@ def _parents_referenced_by_other_stacks(
         and child.name not in names
         and config.signing_route(child) == "stack"
     }
+
+
+def estimate_outputs(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
+    """Outputs of the stack holding `cas`: each CA's ARN, the CRL and OCSP domains where the stack
+    has those distributions, and what it hands to stacks of its account and region."""
+    outputs = len(cas) + (1 if any(ca.crl.enabled for ca in cas) else 0)
+    outputs += 1 if any(ca.ocsp.enabled and ca.ocsp.custom_cname for ca in cas) else 0
+    return outputs + _REFERENCED_PARENT_OUTPUTS * len(
+        _parents_referenced_by_other_stacks(config, cas)
+    )
 
 
 def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:

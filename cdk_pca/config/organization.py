@@ -279,7 +279,53 @@ def check_organization(data: Mapping[str, Any]) -> list[ConfigProblem]:
                 )
             )
     _check_signing_routes(cas, by_name, environments, problems)
+    _check_stack_cycles(cas, by_name, problems)
     return problems
+
+
+def _check_stack_cycles(
+    cas: list[tuple[int, Mapping[str, Any]]],
+    by_name: Mapping[str, tuple[int, Mapping[str, Any]]],
+    problems: list[ConfigProblem],
+) -> None:
+    """A stack waits for every stack holding a parent of one of its CAs, and CloudFormation
+    deploys a stack whole: environments that wait for each other can never deploy."""
+    waits_for: dict[str, set[str]] = {}
+    edges: list[tuple[int, Mapping[str, Any], str, str]] = []
+    for index, raw in cas:
+        parent = by_name.get(raw["parent"]) if isinstance(raw.get("parent"), str) else None
+        here, there = raw.get("environment"), parent[1].get("environment") if parent else None
+        if isinstance(here, str) and isinstance(there, str) and here != there:
+            waits_for.setdefault(here, set()).add(there)
+            edges.append((index, raw, here, there))
+
+    def path(start: str, goal: str) -> list[str] | None:
+        """Environments from `start` to `goal` along waits_for (breadth first), or None."""
+        routes: dict[str, list[str]] = {start: [start]}
+        queue = [start]
+        while queue:
+            current = queue.pop(0)
+            if current == goal:
+                return routes[current]
+            for following in sorted(waits_for.get(current, ())):
+                if following not in routes:
+                    routes[following] = [*routes[current], following]
+                    queue.append(following)
+        return None
+
+    for index, raw, here, there in edges:
+        back = path(there, here)
+        if back is not None:
+            cycle = " -> ".join([here, *back])
+            problems.append(
+                ConfigProblem.at(
+                    ("certificate_authorities", index, "environment"),
+                    f"{show(here)} makes the stacks of environments {cycle} wait for each other: "
+                    f"{raw.get('name')!r} is signed by {raw.get('parent')!r} in {there!r}, whose "
+                    f"stack waits for {here!r}; CloudFormation deploys a stack whole, so move "
+                    f"{raw.get('name')!r} (or the CAs between) into one environment",
+                )
+            )
 
 
 def _target(environments: Mapping[str, Any], name: Any) -> tuple[Any, Any] | None:

@@ -219,3 +219,31 @@ def test_all_problems_are_reported_at_once() -> None:
     data = org(_ca("root", None), _ca("leaf", "work", "root", sharing={"principals": ["x"]}))
     data["environments"]["spare"] = {"account": "1", "region": "mars-1"}
     assert len(problems(data)) >= 5
+
+
+def test_environments_that_wait_for_each_other_are_refused() -> None:
+    # root (security) signs middle (work), which signs leaf back in security: the security stack
+    # would wait for the work stack, which waits for the security stack.
+    found = problems(
+        org(
+            _ca("root", "security"),
+            _ca("middle", "security-eu", parent="root"),
+            _ca("leaf", "security", parent="middle", validity_days=500),
+            security=("111111111111", "us-east-1"),
+            **{"security-eu": ("111111111111", "eu-west-1")},
+        )
+    )
+    message = found["certificate_authorities[2].environment"]
+    assert "security -> security-eu -> security wait for each other" in message
+    assert "'leaf' is signed by 'middle' in 'security-eu'" in message
+    assert "certificate_authorities[1].environment" in found
+    # Without the way back, the same CAs deploy in order.
+    load(
+        org(
+            _ca("root", "security"),
+            _ca("middle", "security-eu", parent="root"),
+            _ca("leaf", "security-eu", parent="middle", validity_days=500),
+            security=("111111111111", "us-east-1"),
+            **{"security-eu": ("111111111111", "eu-west-1")},
+        )
+    )

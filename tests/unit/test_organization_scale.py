@@ -217,7 +217,8 @@ def test_plan_counts_the_outputs_a_parent_hands_to_a_stack_of_its_account_and_re
                     {**ca, "name": "root", "environment": "core", "type": "ROOT",
                      "subject": {"common_name": "Root"}, "validity_days": 3650},
                     {**ca, "name": "issuing", "environment": "edge", "type": "SUBORDINATE",
-                     "parent": "root", "subject": {"common_name": "Issuing"}},
+                     "parent": "root", "subject": {"common_name": "Issuing"},
+                     "ocsp": {"enabled": True, "custom_cname": "ocsp.example.com"}},
                 ],
             }
         )
@@ -231,5 +232,6 @@ def test_plan_counts_the_outputs_a_parent_hands_to_a_stack_of_its_account_and_re
         assert row["resources"] == len(template["Resources"]) + CDK_METADATA_RESOURCES, row
     core = assembly.get_stack_by_name("pair-core").template
     assert len(core["Outputs"]) == 3  # the root's ARN, and the two outputs handed over
-    edge = json.dumps(assembly.get_stack_by_name("pair-edge").template)
-    assert edge.count('"Fn::GetStackOutput"') == 2
+    edge = assembly.get_stack_by_name("pair-edge").template
+    assert json.dumps(edge).count('"Fn::GetStackOutput"') == 2
+    assert "OcspDomainName" in edge["Outputs"]  # counted too
