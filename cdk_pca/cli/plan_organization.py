@@ -102,9 +102,12 @@ def _parents_referenced_by_other_stacks(
 
 def estimate_outputs(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
     """Outputs of the stack holding `cas`: each CA's ARN, the CRL and OCSP domains where the stack
-    has those distributions, and what it hands to stacks of its account and region."""
+    has those distributions, phase-1 CSRs, and what it hands to stacks of its account and
+    region."""
     outputs = len(cas) + (1 if any(ca.crl.enabled for ca in cas) else 0)
     outputs += 1 if any(ca.ocsp.enabled and ca.ocsp.custom_cname for ca in cas) else 0
+    # Phase 1 of an external parent: the CSR to have signed.
+    outputs += sum(1 for ca in cas if ca.external_parent and ca.certificate_pem is None)
     return outputs + _REFERENCED_PARENT_OUTPUTS * len(
         _parents_referenced_by_other_stacks(config, cas)
     )

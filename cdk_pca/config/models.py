@@ -467,12 +467,27 @@ class PkiConfig(_Model):
 
     def environments_in_deploy_order(self) -> tuple[str, ...]:
         """Environments ordered so that each comes after every environment holding a parent of
-        one of its CAs (the order `cdk deploy --all` follows through stack dependencies)."""
+        one of its CAs (the order `cdk deploy --all` follows through stack dependencies): a
+        topological order, ties broken by the level of the environment's first CA, then name.
+        The config refuses environments that wait for each other, so the order exists."""
         first_level: dict[str, int] = {}
+        waits_for: dict[str, set[str]] = {name: set() for name in self.environments}
         for ca in self.cas_in_issuing_order():
-            if ca.environment is not None:
-                first_level.setdefault(ca.environment, self.level(ca))
-        return tuple(sorted(self.environments, key=lambda name: (first_level.get(name, 0), name)))
+            if ca.environment is None:
+                continue
+            first_level.setdefault(ca.environment, self.level(ca))
+            parent = self.parent_of(ca)
+            if parent is not None and parent.environment not in (None, ca.environment):
+                waits_for[ca.environment].add(str(parent.environment))
+        order: list[str] = []
+        remaining = sorted(self.environments, key=lambda name: (first_level.get(name, 0), name))
+        while remaining:
+            ready = next(
+                (name for name in remaining if waits_for[name] <= set(order)), remaining[0]
+            )
+            order.append(ready)
+            remaining.remove(ready)
+        return tuple(order)
 
     def signing_route(self, ca: CertificateAuthorityConfig) -> str:
         """How this CA's parent signs it: `local` (same stack), `stack` (another stack of the

@@ -247,3 +247,16 @@ def test_environments_that_wait_for_each_other_are_refused() -> None:
             **{"security-eu": ("111111111111", "eu-west-1")},
         )
     )
+
+
+def test_deploy_order_follows_the_signing_not_the_names_or_levels() -> None:
+    # "security" sorts first and holds a root of its own, but its issuing CA is signed by the
+    # root in "work": work deploys first.
+    config = load(
+        org(
+            _ca("root", "work"),
+            _ca("other-root", "security"),
+            _ca("issuing", "security", parent="root"),
+        )
+    )
+    assert config.environments_in_deploy_order() == ("work", "security")
