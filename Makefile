@@ -41,7 +41,7 @@ synth: setup
 # ruff runs here (0.1 s); mypy --strict (a minute cold, aws_cdk's stubs are large) runs in `make lint`.
 test: setup
 	$(VENV)/bin/ruff check --quiet .
-	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q
+	$(PY) -m pytest -n 2 --dist loadfile -q
 
 # checkov pins an older pytest than the tests use: its own venv, made by `make lint` only.
 CHECKOV_VENV := .venv-checkov

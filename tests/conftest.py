@@ -1,5 +1,4 @@
-"""Shared test set-up: run jsii on the project's pinned Node 22, as `make` and `npx cdk` do, and
-start the slowest test files first so that the two `make test` workers finish together."""
+"""Shared test set-up: run jsii on the project's pinned Node 22, as `make` and `npx cdk` do."""
 
 from __future__ import annotations
 
@@ -15,40 +14,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _NODE_BIN = PROJECT_ROOT / "node_modules" / ".bin"
 if (_NODE_BIN / "node").exists() and not os.environ.get("PATH", "").startswith(str(_NODE_BIN)):
     os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-
-
-# The files that each hold one long run of a real tool (seconds measured alone on 2 cores):
-# integ-runner comparing both integ snapshots (30 s), the CDK CLI's synths (16 s), the wheel
-# built, installed and synthesized (9 s). `make test` runs `--dist loadfile
-# --no-loadscope-reorder`: xdist hands out whole files in collection order, so these go first
-# and the hundreds of short tests fill the other worker meanwhile. By default xdist orders files
-# by their number of tests, which left integ-runner (6 tests) alone at the end: a 30 s tail.
-SLOW_FILES_FIRST = (
-    "tests/integration/test_integ.py",
-    "tests/integration/test_cdk_cli.py",
-    "tests/unit/test_wheel.py",
-)
-
-
-def _file_of(item: pytest.Item) -> str:
-    return item.nodeid.split("::", 1)[0]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow files first, then the others by number of tests, most first (xdist's own
-    reorder, which `--no-loadscope-reorder` turns off): each file's tests stay together and in
-    their order, so module-scoped fixtures are still built once per file."""
-    count: dict[str, int] = {}
-    for item in items:
-        count[_file_of(item)] = count.get(_file_of(item), 0) + 1
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        path = _file_of(item)
-        if path in SLOW_FILES_FIRST:
-            return (SLOW_FILES_FIRST.index(path), 0)
-        return (len(SLOW_FILES_FIRST), -count[path])
-
-    items.sort(key=rank)  # stable: files stay contiguous in their collection order
 
 
 @pytest.fixture(autouse=True)
