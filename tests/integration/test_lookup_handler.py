@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import pytest
 
 from cdk_pca.runtime.lookup_handler import handler
+from tests.integration.openssl_pki import POLL_INTERVAL
 from tests.lookup_certs import fake_aws_env, import_certificate, mocked_acm
 
 
@@ -44,7 +45,9 @@ def cloudformation() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     received: list[dict[str, Any]] = []
     recorder = type("Recorder", (_Recorder,), {"received": received})
     server = HTTPServer(("127.0.0.1", 0), recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/response", received
