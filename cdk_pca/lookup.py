@@ -708,9 +708,13 @@ def find_certificate_authority(
 
 
 def find_certificate_authority_with(
-    filters: CertificateAuthorityFilters, *, client: Any = None
+    filters: CertificateAuthorityFilters, *, client: Any = None, owner_account: str | None = None
 ) -> CertificateAuthorityMatch:
-    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked."""
+    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked.
+
+    `owner_account` keeps only CAs of that account (the account field of the ARN), before any
+    ListTags: a CA that a third account shares with this one may come with a permission that
+    does not grant acm-pca:ListTags, and asking it would fail the whole lookup."""
     pca = client if client is not None else make_pca_client()
     candidates: dict[str, dict[str, Any]] = {}
     # ResourceOwner takes one value per call, so "both" is one listing each.
@@ -722,7 +726,9 @@ def find_certificate_authority_with(
             "CertificateAuthorities",
             "ListCertificateAuthorities",
         ):
-            if _ca_passes_summary_filters(summary, filters):
+            if _ca_passes_summary_filters(summary, filters) and (
+                owner_account is None or _arn_account(str(summary["Arn"])) == owner_account
+            ):
                 candidates.setdefault(str(summary["Arn"]), summary)
     # ListTags costs a call per CA, so only CAs that passed the summary's filters are asked.
     if filters.tags:
@@ -742,6 +748,12 @@ def find_certificate_authority_with(
         )
     (summary,) = candidates.values()
     return _complete_ca(summary, pca)
+
+
+def _arn_account(arn: str) -> str:
+    # arn:partition:acm-pca:region:account-id:certificate-authority/id
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
 
 
 def _ca_common_name(summary: Mapping[str, Any]) -> str | None:
@@ -782,8 +794,7 @@ def _complete_ca(summary: Mapping[str, Any], client: Any) -> CertificateAuthorit
         common_name=_ca_common_name(summary),
         status=status,
         type=str(summary.get("Type")),
-        # arn:partition:acm-pca:region:account-id:certificate-authority/id
-        owner_account=arn.split(":")[4],
+        owner_account=_arn_account(arn),
         not_after=_aware(summary.get("NotAfter")),
         certificate=certificate,
         certificate_chain=chain,

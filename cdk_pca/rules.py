@@ -91,6 +91,9 @@ CCPC: Final = "CCPC_LEVEL_1_OR_HIGHER"
 MAX_TAGS: Final = 50
 # PkiStack tags everything it makes with `pki: <config name>` (cdk_pca/pki_stack.py).
 STACK_TAG_KEY: Final = "pki"
+# On every CA of a PKI with environments: its name in the config, so that other stacks find it
+# (the signing function of another account or region looks its parent up by these two tags).
+CA_NAME_TAG: Final = "pki-ca"
 MAX_TAG_KEY_LENGTH: Final = 128
 MAX_TAG_VALUE_LENGTH: Final = 256
 _TAG_PUNCTUATION: Final = frozenset(" _.:/=+-@")
