@@ -63,6 +63,25 @@ def idempotency_token(properties: dict[str, Any]) -> str:
 # ListTags, then IssueCertificate for one template):
 # https://docs.aws.amazon.com/privateca/latest/userguide/pca-rbp.html
 SUBORDINATE_PERMISSION = "AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority"
+SUBORDINATE_PERMISSION_ACTIONS = frozenset(
+    {
+        "acm-pca:DescribeCertificateAuthority",
+        "acm-pca:GetCertificate",
+        "acm-pca:GetCertificateAuthorityCertificate",
+        "acm-pca:IssueCertificate",
+        "acm-pca:ListPermissions",
+        "acm-pca:ListTags",
+    }
+)
+# What the route calls on the parent CA (the function's role is granted exactly these on the
+# parent's account and region, cdk_pca/parent_signature.py); ListCertificateAuthorities takes no
+# resource and is granted on "*". Each must be in SUBORDINATE_PERMISSION_ACTIONS.
+PARENT_ACTIONS = (
+    "acm-pca:IssueCertificate",
+    "acm-pca:GetCertificate",
+    "acm-pca:GetCertificateAuthorityCertificate",
+    "acm-pca:ListTags",
+)
 PATH_LEN0_TEMPLATE_SUFFIX = ":template/SubordinateCACertificate_PathLen0/V1"
 _DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
 

@@ -11,7 +11,11 @@ import pytest
 from botocore.stub import Stubber
 
 from cdk_pca.runtime import signing_handler
-from cdk_pca.runtime.signing_handler import SUBORDINATE_PERMISSION, SigningRouteError
+from cdk_pca.runtime.signing_handler import (
+    PARENT_ACTIONS,
+    SUBORDINATE_PERMISSION,
+    SigningRouteError,
+)
 from tests.lookup_certs import fake_aws_env
 
 PARENT_ACCOUNT, CHILD_ACCOUNT, THIRD_ACCOUNT = "111111111111", "222222222222", "333333333333"
@@ -128,7 +132,14 @@ def test_shared_parent_signs_and_a_lookalike_of_another_account_is_never_asked(
             "CertificateChain": PEM.encode(),
         },
     )
+    called: list[str] = []
+    parent.client.meta.events.register(
+        "before-parameter-build.acm-pca", lambda model, **_: called.append(f"acm-pca:{model.name}")
+    )
     data = _run(stubs, _properties())
+    # The calls on the parent are what the function's role is granted there (and the RAM
+    # permission allows); ListCertificateAuthorities is granted on "*".
+    assert set(called) - {"acm-pca:ListCertificateAuthorities"} == set(PARENT_ACTIONS)
     assert data == {
         "CertificateArn": ISSUED,
         "ParentArn": PARENT,
