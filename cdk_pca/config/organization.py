@@ -123,6 +123,15 @@ _OU = re.compile(
 )
 
 
+def organization_of(principal: str) -> tuple[str, str] | None:
+    """(management account, organization ID) of an organization or OU ARN; None for an account."""
+    if principal_kind(principal) not in ("organization", "organizational-unit"):
+        return None
+    management = principal.split(":")[4]
+    organization = principal.split(":", 5)[5].split("/")[1]
+    return management, organization
+
+
 def principal_kind(value: str) -> str | None:
     """`account`, `organization` or `organizational-unit`; None when it is none of them."""
     if _ACCOUNT.fullmatch(value):
@@ -354,6 +363,7 @@ def _check_sharing(index: int, sharing: Any, problems: list[ConfigProblem]) -> N
                     )
                 )
             seen.add(value)
+    _check_one_organization(index, sharing.get("principals"), problems)
     permissions = sharing.get("permissions")
     if (
         isinstance(permissions, list | tuple)
@@ -367,3 +377,37 @@ def _check_sharing(index: int, sharing: Any, problems: list[ConfigProblem]) -> N
                 "(PCA guide, Revoking a private certificate: two shares of the same CA); add it",
             )
         )
+
+
+def _check_one_organization(index: int, principals: Any, problems: list[ConfigProblem]) -> None:
+    """Organization and OU principals must all name the owner's one organization.
+
+    RAM shares with an organization or OU only inside the sharing account's own organization
+    ("all of the accounts in the calling account's organization ... or all of the accounts in an
+    organizational unit"); outside it, only individual accounts, with AllowExternalPrincipals
+    true. An organization ARN names its management account, so two ARNs with different
+    organizations (or management accounts) cannot both be the owner's: one of them fails.
+    https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html
+    Which organization the CA's own account belongs to is not in the config: that is not checked.
+    """
+    if not isinstance(principals, list | tuple):
+        return
+    first: tuple[int, tuple[str, str]] | None = None
+    for position, principal in enumerate(principals):
+        found = organization_of(principal) if isinstance(principal, str) else None
+        if found is None:
+            continue
+        if first is None:
+            first = (position, found)
+        elif found != first[1]:
+            problems.append(
+                ConfigProblem.at(
+                    ("certificate_authorities", index, "sharing", "principals", position),
+                    f"{show(principal)} is in organization {found[1]} (management account "
+                    f"{found[0]}), but principals[{first[0]}] is in {first[1][1]} (management "
+                    f"account {first[1][0]}): AWS RAM shares with organizations and OUs only "
+                    "inside the CA account's own organization; list the accounts of the other "
+                    "organization instead, with allow_external_principals: true",
+                )
+            )
