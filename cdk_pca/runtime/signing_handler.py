@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,6 +85,11 @@ PARENT_ACTIONS = (
 )
 PATH_LEN0_TEMPLATE_SUFFIX = ":template/SubordinateCACertificate_PathLen0/V1"
 _DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
+# 6 listings 10 s apart: a minute for a fresh share to reach this account, which leaves the
+# 5-minute function the 2 minutes of its GetCertificate wait and more.
+SHARE_LISTINGS = 6
+SHARE_LISTING_DELAY_SECONDS = 10.0
+_sleep = time.sleep
 
 
 class SigningRouteError(Exception):
@@ -218,16 +224,28 @@ def find_parent(properties: dict[str, Any], client: Any) -> str:
         return str(properties["ParentArn"])
     route = SigningRoute.of(properties)
     filters = validate_ca_lookup_arguments(tags=route.tags, owner=route.owner)
-    # The lookup calls ListCertificateAuthorities, ListTags and
-    # GetCertificateAuthorityCertificate; a denial names the one that was refused.
-    try:
-        with _explained(route):
-            match = find_certificate_authority_with(
-                filters, client=client, owner_account=route.parent_account
-            )
-    except NoMatchingCertificateError as exc:
-        raise SigningRouteError(route.not_found()) from exc
-    return match.arn
+    # A RAM share reaches its principals through associations that pass through ASSOCIATING
+    # before ASSOCIATED; whether CloudFormation's AWS::RAM::ResourceShare waits for ASSOCIATED
+    # is not documented, so a share the parent's stack made a moment ago is listed again a few
+    # times before the deploy fails. Within one account nothing propagates: one listing.
+    # https://docs.aws.amazon.com/ram/latest/APIReference/API_ResourceShareAssociation.html
+    attempts = SHARE_LISTINGS if route.across_accounts else 1
+    for attempt in range(1, attempts + 1):
+        # The lookup calls ListCertificateAuthorities, ListTags and
+        # GetCertificateAuthorityCertificate; a denial names the one that was refused.
+        try:
+            with _explained(route):
+                match = find_certificate_authority_with(
+                    filters, client=client, owner_account=route.parent_account
+                )
+        except NoMatchingCertificateError as exc:
+            if attempt == attempts:
+                raise SigningRouteError(route.not_found()) from exc
+            logger.info("parent not listed yet (%d/%d): %s", attempt, attempts, exc)
+            _sleep(SHARE_LISTING_DELAY_SECONDS)
+        else:
+            return match.arn
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def sign_and_import(

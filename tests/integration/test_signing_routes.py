@@ -61,6 +61,9 @@ def stubs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Stubber]]:
     import boto3
 
     fake_aws_env(monkeypatch)
+    # Two listings, no waiting: the retry's shape without its minute.
+    monkeypatch.setattr(signing_handler, "SHARE_LISTINGS", 2)
+    monkeypatch.setattr(signing_handler, "_sleep", lambda seconds: None)
     parent = Stubber(boto3.client("acm-pca", region_name="us-east-1"))
     child = Stubber(boto3.client("acm-pca", region_name="us-east-1"))
     with parent, child:
@@ -152,6 +155,7 @@ def test_a_parent_not_shared_yet_names_the_share_and_the_invitation(
 ) -> None:
     parent, _ = stubs
     _listed(parent, LOOKALIKE)
+    _listed(parent, LOOKALIKE)  # listed again, in case the share was still associating
     with pytest.raises(SigningRouteError) as raised:
         _run(stubs, _properties())
     message = str(raised.value)
@@ -246,3 +250,14 @@ def test_get_certificate_denied_while_waiting_is_explained_too(
     _denied(parent, "get_certificate", "GetCertificate")  # the waiter's first call
     with pytest.raises(SigningRouteError, match=r"^acm-pca:GetCertificate on the parent CA"):
         _run(stubs, _properties())
+
+
+def test_a_share_that_reaches_the_account_a_moment_later_is_found(
+    stubs: tuple[Stubber, Stubber],
+) -> None:
+    parent, _ = stubs
+    _listed(parent)  # the share is still associating
+    _listed(parent, PARENT)
+    _tagged(parent)
+    parent.add_response("get_certificate_authority_certificate", {"Certificate": PEM})
+    assert signing_handler.find_parent(_properties(), parent.client) == PARENT

@@ -369,3 +369,16 @@ def test_a_cloudfront_certificate_is_refused_with_environments() -> None:
     assert "crl_distribution.certificate_arn: is not supported with environments yet" in str(
         raised.value
     )
+
+
+def test_signing_function_has_time_for_the_share_to_arrive_and_the_certificate_to_issue() -> None:
+    from cdk_pca.runtime import signing_handler
+
+    functions = template(WORKLOADS).find_resources(
+        "AWS::Lambda::Function",
+        {"Properties": {"Handler": "cdk_pca.runtime.signing_handler.handler"}},
+    )
+    (function,) = functions.values()
+    waiting = signing_handler.SHARE_LISTINGS * signing_handler.SHARE_LISTING_DELAY_SECONDS
+    waiting += signing_handler._WAIT["Delay"] * signing_handler._WAIT["MaxAttempts"]
+    assert waiting < function["Properties"]["Timeout"] == 300
