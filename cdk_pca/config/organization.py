@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdk_pca import rules
 from cdk_pca.config.errors import ConfigProblem
 from cdk_pca.rules import show
 
@@ -88,7 +89,7 @@ RAM_PERMISSIONS: Mapping[str, RamPermission] = {
     )
 }
 DEFAULT_RAM_PERMISSION = "AWSRAMDefaultPermissionCertificateAuthority"
-SUBORDINATE_RAM_PERMISSION = "AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority"
+SUBORDINATE_RAM_PERMISSION = rules.SUBORDINATE_RAM_PERMISSION
 REVOKE_RAM_PERMISSION = "AWSRAMRevokeCertificateCertificateAuthority"
 
 # What consumers commonly ask a shared CA for, and the permission that allows it: `plan` warns

@@ -24,7 +24,10 @@ from cdk_pca.lookup import (
     make_pca_client,
     validate_ca_lookup_arguments,
 )
-from cdk_pca.rules import CA_NAME_TAG
+from cdk_pca.rules import (
+    CA_NAME_TAG,
+    SUBORDINATE_RAM_PERMISSION,
+)
 from cdk_pca.runtime.lookup_handler import serve
 
 logger = logging.getLogger()
@@ -54,29 +57,9 @@ def idempotency_token(properties: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(signed, sort_keys=True).encode()).hexdigest()[:32]
 
 
-# The AWS-managed RAM permission a cross-account child needs on its shared parent. Its policy (the
-# Network Firewall guide quotes the actions of this very permission: GetCertificate,
-# DescribeCertificateAuthority, GetCertificateAuthorityCertificate, ListTags, ListPermissions,
-# and IssueCertificate conditioned on acm-pca:TemplateArn SubordinateCACertificate_PathLen0/V1)
-# grants every call the signing route makes on the parent:
-# https://docs.aws.amazon.com/network-firewall/latest/developerguide/proxy-security.html
-# The PCA guide's resource-based policy for a shared CA has the same shape (read actions incl.
-# ListTags, then IssueCertificate for one template):
-# https://docs.aws.amazon.com/privateca/latest/userguide/pca-rbp.html
-SUBORDINATE_PERMISSION = "AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority"
-SUBORDINATE_PERMISSION_ACTIONS = frozenset(
-    {
-        "acm-pca:DescribeCertificateAuthority",
-        "acm-pca:GetCertificate",
-        "acm-pca:GetCertificateAuthorityCertificate",
-        "acm-pca:IssueCertificate",
-        "acm-pca:ListPermissions",
-        "acm-pca:ListTags",
-    }
-)
 # What the route calls on the parent CA (the function's role is granted exactly these on the
 # parent's account and region, cdk_pca/parent_signature.py); ListCertificateAuthorities takes no
-# resource and is granted on "*". Each must be in SUBORDINATE_PERMISSION_ACTIONS.
+# resource and is granted on "*". Each is in SUBORDINATE_PERMISSION_ACTIONS (a template test).
 PARENT_ACTIONS = (
     "acm-pca:IssueCertificate",
     "acm-pca:GetCertificate",
@@ -133,7 +116,7 @@ class SigningRoute:
         return (
             f"share CA {self.parent_name!r} of account {self.parent_account} with account "
             f"{self.child_account} through AWS RAM with the managed permission "
-            f"{SUBORDINATE_PERMISSION} (the parent's stack makes that share: deploy it first)"
+            f"{SUBORDINATE_RAM_PERMISSION} (the parent's stack makes that share: deploy it first)"
         )
 
     def not_found(self) -> str:
@@ -181,7 +164,7 @@ class SigningRoute:
         if self.across_accounts and not self.template_arn.endswith(PATH_LEN0_TEMPLATE_SUFFIX):
             raise SigningRouteError(
                 f"template {self.template_arn} cannot be issued across accounts: the RAM "
-                f"permission {SUBORDINATE_PERMISSION} lets account {self.child_account} issue "
+                f"permission {SUBORDINATE_RAM_PERMISSION} lets account {self.child_account} issue "
                 "only SubordinateCACertificate_PathLen0/V1 from a CA of account "
                 f"{self.parent_account}; a CA signed across accounts can have no CAs below it"
             )

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from cdk_pca.runtime import signing_handler
 from cdk_pca.runtime.signing_handler import (
     PARENT_ACTIONS,
-    SUBORDINATE_PERMISSION,
+    SUBORDINATE_RAM_PERMISSION,
     SigningRouteError,
 )
 from tests.lookup_certs import fake_aws_env
@@ -161,7 +161,7 @@ def test_a_parent_not_shared_yet_names_the_share_and_the_invitation(
     message = str(raised.value)
     assert f"no ACTIVE CA of account {PARENT_ACCOUNT} in us-east-1" in message
     assert f"is shared with account {CHILD_ACCOUNT}" in message
-    assert SUBORDINATE_PERMISSION in message
+    assert SUBORDINATE_RAM_PERMISSION in message
     assert "allow_external_principals: true" in message
     assert "aws ram accept-resource-share-invitation" in message
 
@@ -177,7 +177,7 @@ def test_list_tags_denied_names_the_permission_that_grants_it(
     message = str(raised.value)
     assert "acm-pca:ListTags" in message and "was denied" in message
     assert f"share CA 'root' of account {PARENT_ACCOUNT} with account {CHILD_ACCOUNT}" in message
-    assert SUBORDINATE_PERMISSION in message
+    assert SUBORDINATE_RAM_PERMISSION in message
     assert "no resource-based policy allows" in message  # AWS's own words are kept
 
 

@@ -157,7 +157,8 @@ def _acm_pca_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
 
 
 def test_signing_role_grants_what_the_route_calls_and_the_pathlen0_share_allows() -> None:
-    from cdk_pca.runtime.signing_handler import PARENT_ACTIONS, SUBORDINATE_PERMISSION_ACTIONS
+    from cdk_pca.rules import SUBORDINATE_PERMISSION_ACTIONS
+    from cdk_pca.runtime.signing_handler import PARENT_ACTIONS
 
     roles = template(WORKLOADS).find_resources(
         "AWS::IAM::Role",
