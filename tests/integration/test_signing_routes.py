@@ -96,6 +96,13 @@ def _tagged(parent: Stubber) -> None:
     )
 
 
+def _found(parent: Stubber) -> None:
+    """The lookup's three answers for the shared parent: listed, tagged, its certificate."""
+    _listed(parent, PARENT)
+    _tagged(parent)
+    parent.add_response("get_certificate_authority_certificate", {"Certificate": PEM})
+
+
 def _denied(parent: Stubber, operation: str, action: str) -> None:
     parent.add_client_error(
         operation,
@@ -185,9 +192,7 @@ def test_issue_certificate_denied_names_the_permission_and_the_role(
     stubs: tuple[Stubber, Stubber],
 ) -> None:
     parent, _ = stubs
-    _listed(parent, PARENT)
-    _tagged(parent)
-    parent.add_response("get_certificate_authority_certificate", {"Certificate": PEM})
+    _found(parent)
     _denied(parent, "issue_certificate", "IssueCertificate")
     with pytest.raises(SigningRouteError) as raised:
         _run(stubs, _properties())
@@ -243,9 +248,7 @@ def test_get_certificate_denied_while_waiting_is_explained_too(
     stubs: tuple[Stubber, Stubber],
 ) -> None:
     parent, _ = stubs
-    _listed(parent, PARENT)
-    _tagged(parent)
-    parent.add_response("get_certificate_authority_certificate", {"Certificate": PEM})
+    _found(parent)
     parent.add_response("issue_certificate", {"CertificateArn": ISSUED})
     _denied(parent, "get_certificate", "GetCertificate")  # the waiter's first call
     with pytest.raises(SigningRouteError, match=r"^acm-pca:GetCertificate on the parent CA"):
@@ -257,7 +260,5 @@ def test_a_share_that_reaches_the_account_a_moment_later_is_found(
 ) -> None:
     parent, _ = stubs
     _listed(parent)  # the share is still associating
-    _listed(parent, PARENT)
-    _tagged(parent)
-    parent.add_response("get_certificate_authority_certificate", {"Certificate": PEM})
+    _found(parent)
     assert signing_handler.find_parent(_properties(), parent.client) == PARENT
