@@ -53,7 +53,9 @@ PATH_LEN0_TEMPLATE = f"{_TEMPLATE}SubordinateCACertificate_PathLen0/V1"
 # EndEntityCertificate/V1: https://docs.aws.amazon.com/privateca/latest/userguide/pca-rbp.html,
 # and cert-manager's aws-privateca-issuer#409 shows the default refusing
 # BlankEndEntityCertificate_APICSRPassthrough/V1); the others allow the template they are named
-# after. AWS documents no per-permission table of templates: this mapping follows the names.
+# after. AWS documents no per-permission table of templates: this mapping follows the names,
+# except for the PathLen0 permission, whose policy AWS quotes (cdk_pca/rules.py, the Network
+# Firewall guide: IssueCertificate only with SubordinateCACertificate_PathLen0/V1).
 # Revoking across accounts needs the revoke permission AND the default one, in two shares
 # (PCA guide, "Revoking a private certificate"):
 # https://docs.aws.amazon.com/privateca/latest/userguide/PcaRevokeCert.html

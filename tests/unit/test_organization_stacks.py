@@ -383,3 +383,18 @@ def test_signing_function_has_time_for_the_share_to_arrive_and_the_certificate_t
     waiting = signing_handler.SHARE_LISTINGS * signing_handler.SHARE_LISTING_DELAY_SECONDS
     waiting += signing_handler._WAIT["Delay"] * signing_handler._WAIT["MaxAttempts"]
     assert waiting < function["Properties"]["Timeout"] == 300
+
+
+def test_cross_account_signature_asks_for_the_one_template_the_pathlen0_share_allows() -> None:
+    from cdk_pca.config.organization import RAM_PERMISSIONS, SUBORDINATE_RAM_PERMISSION
+    from cdk_pca.runtime.signing_handler import SigningRoute
+
+    (signature,) = template(WORKLOADS).find_resources("Custom::ParentSignature").values()
+    properties = signature["Properties"]
+    assert properties["ParentOwner"] == "OTHER_ACCOUNTS"
+    # The share's permission conditions IssueCertificate on acm-pca:TemplateArn: exactly this.
+    assert (properties["TemplateArn"],) == RAM_PERMISSIONS[SUBORDINATE_RAM_PERMISSION].templates
+    # ... and the handler's own check before any call lets it through.
+    SigningRoute.of(
+        {**properties, "CertificateAuthorityArn": "arn:aws:acm-pca:us-east-1:222222222222:x"}
+    ).check_template()
