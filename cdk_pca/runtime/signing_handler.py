@@ -222,6 +222,10 @@ def find_parent(properties: dict[str, Any], client: Any) -> str:
                     filters, client=client, owner_account=route.parent_account
                 )
         except NoMatchingCertificateError as exc:
+            # The parent's share lets this account list the CA but not read its tags.
+            if exc.unreadable:
+                reason = next(iter(sorted(exc.unreadable.items())))[1]
+                raise SigningRouteError(route.denied("ListTags", reason)) from exc
             if attempt == attempts:
                 raise SigningRouteError(route.not_found()) from exc
             logger.info("parent not listed yet (%d/%d): %s", attempt, attempts, exc)

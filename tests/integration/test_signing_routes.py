@@ -179,6 +179,7 @@ def test_list_tags_denied_names_the_permission_that_grants_it(
     parent, _ = stubs
     _listed(parent, PARENT)
     _denied(parent, "list_tags", "ListTags")
+    # Not listed again: the share is there, its permission is what is wrong.
     with pytest.raises(SigningRouteError) as raised:
         _run(stubs, _properties())
     message = str(raised.value)
