@@ -70,7 +70,12 @@ class CertificateLookupError(Exception):
 
 
 class NoMatchingCertificateError(CertificateLookupError):
-    """No certificate matches the filters."""
+    """No certificate matches the filters. `unreadable` maps CAs shared with this account whose
+    tags it may not read (AccessDenied on acm-pca:ListTags) to AWS's message: they were left out."""
+
+    def __init__(self, message: str, unreadable: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.unreadable: dict[str, str] = dict(unreadable or {})
 
 
 class MultipleMatchingCertificatesError(CertificateLookupError):
@@ -698,6 +703,8 @@ def find_certificate_authority(
 
     `statuses` default to ACTIVE; `owner` is SELF, OTHER_ACCOUNTS (shared through AWS RAM) or None
     for both; `common_name` equals the subject's CommonName exactly; `tags` must all be present.
+    A CA shared with this account whose tags it may not read (the share's RAM permission grants
+    no acm-pca:ListTags) is no candidate; a NoMatchingCertificateError names such CAs.
     Raises ValueError for bad arguments before any call, NoMatchingCertificateError for none and
     MultipleMatchingCertificatesError (`.arns`) for several. Every call goes through `client`.
     """
@@ -708,11 +715,16 @@ def find_certificate_authority(
 
 
 def find_certificate_authority_with(
-    filters: CertificateAuthorityFilters, *, client: Any = None
+    filters: CertificateAuthorityFilters, *, client: Any = None, owner_account: str | None = None
 ) -> CertificateAuthorityMatch:
-    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked."""
+    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked.
+
+    `owner_account` keeps only CAs of that account (the account field of the ARN), before any
+    ListTags: a CA that a third account shares with this one may come with a permission that
+    does not grant acm-pca:ListTags, and asking it would fail the whole lookup."""
     pca = client if client is not None else make_pca_client()
     candidates: dict[str, dict[str, Any]] = {}
+    shared: set[str] = set()
     # ResourceOwner takes one value per call, so "both" is one listing each.
     for owner in (filters.owner,) if filters.owner else PCA_RESOURCE_OWNERS:
         request = {"MaxResults": CA_LIST_PAGE_SIZE, "ResourceOwner": owner}
@@ -722,17 +734,32 @@ def find_certificate_authority_with(
             "CertificateAuthorities",
             "ListCertificateAuthorities",
         ):
-            if _ca_passes_summary_filters(summary, filters):
+            if _ca_passes_summary_filters(summary, filters) and (
+                owner_account is None or _arn_account(str(summary["Arn"])) == owner_account
+            ):
                 candidates.setdefault(str(summary["Arn"]), summary)
+                if owner == "OTHER_ACCOUNTS":
+                    shared.add(str(summary["Arn"]))
     # ListTags costs a call per CA, so only CAs that passed the summary's filters are asked.
+    unreadable: dict[str, str] = {}
     if filters.tags:
-        candidates = {
-            arn: summary
-            for arn, summary in candidates.items()
-            if filters.tags.items() <= _ca_tags(pca, arn).items()
-        }
+        kept = {}
+        for arn, summary in candidates.items():
+            tags = _ca_tags(pca, arn, shared=arn in shared, unreadable=unreadable)
+            if tags is not None and filters.tags.items() <= tags.items():
+                kept[arn] = summary
+        candidates = kept
     if not candidates:
-        raise NoMatchingCertificateError(f"no private CA{_where(pca)} matches {filters.describe()}")
+        note = ""
+        if unreadable:
+            note = (
+                f"; left out {len(unreadable)} shared CA(s) whose tags this account may not read "
+                "(AccessDenied on acm-pca:ListTags: the RAM permission of their share does not "
+                f"grant it): {', '.join(sorted(unreadable))}"
+            )
+        raise NoMatchingCertificateError(
+            f"no private CA{_where(pca)} matches {filters.describe()}{note}", unreadable
+        )
     if len(candidates) > 1:
         arns = sorted(candidates)
         raise MultipleMatchingCertificatesError(
@@ -742,6 +769,12 @@ def find_certificate_authority_with(
         )
     (summary,) = candidates.values()
     return _complete_ca(summary, pca)
+
+
+def _arn_account(arn: str) -> str:
+    # arn:partition:acm-pca:region:account-id:certificate-authority/id
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
 
 
 def _ca_common_name(summary: Mapping[str, Any]) -> str | None:
@@ -758,14 +791,33 @@ def _ca_passes_summary_filters(
     return filters.common_name is None or _ca_common_name(summary) == filters.common_name
 
 
-def _ca_tags(client: Any, arn: str) -> dict[str, str]:
+def _ca_tags(
+    client: Any, arn: str, *, shared: bool = False, unreadable: dict[str, str] | None = None
+) -> dict[str, str] | None:
+    """The CA's tags; None for a CA shared with this account whose tags it may not read.
+
+    Another account's CA answers ListTags only if the RAM permission of its share grants
+    acm-pca:ListTags (customer managed permissions choose their actions, ListTags among them:
+    https://docs.aws.amazon.com/privateca/latest/userguide/pca-cmp.html). Such a CA cannot be
+    shown to carry the tags, so it is no candidate; a denial on this account's own CA is the
+    caller's IAM policy and is raised."""
+    from botocore.exceptions import ClientError
+
     # ListTags (PCA) is paginated with MaxResults 1..1000 and NextToken.
     # https://docs.aws.amazon.com/privateca/latest/APIReference/API_ListTags.html
     request = {"CertificateAuthorityArn": arn, "MaxResults": CA_LIST_PAGE_SIZE}
-    return {
-        t["Key"]: t.get("Value") or ""
-        for t in _pages(client.list_tags, request, "Tags", "ListTags")
-    }
+    try:
+        return {
+            t["Key"]: t.get("Value") or ""
+            for t in _pages(client.list_tags, request, "Tags", "ListTags")
+        }
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if not shared or error.get("Code") not in ("AccessDeniedException", "AccessDenied"):
+            raise
+        if unreadable is not None:
+            unreadable[arn] = str(error.get("Message", ""))
+        return None
 
 
 def _complete_ca(summary: Mapping[str, Any], client: Any) -> CertificateAuthorityMatch:
@@ -782,8 +834,7 @@ def _complete_ca(summary: Mapping[str, Any], client: Any) -> CertificateAuthorit
         common_name=_ca_common_name(summary),
         status=status,
         type=str(summary.get("Type")),
-        # arn:partition:acm-pca:region:account-id:certificate-authority/id
-        owner_account=arn.split(":")[4],
+        owner_account=_arn_account(arn),
         not_after=_aware(summary.get("NotAfter")),
         certificate=certificate,
         certificate_chain=chain,

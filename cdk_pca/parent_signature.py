@@ -24,6 +24,7 @@ from constructs import Construct
 
 from cdk_pca.certificate_lookup import _LAMBDA_FILES as LOOKUP_LAMBDA_FILES
 from cdk_pca.certificate_lookup import _as_nag_renders
+from cdk_pca.runtime.signing_handler import PARENT_ACTIONS
 
 RESOURCE_TYPE = "Custom::ParentSignature"
 PROVIDER_ID = "ParentSignatureProvider"
@@ -204,16 +205,13 @@ class _SignatureProvider(Construct):
             account=parent.account,
             region=parent.region,
         )
+        # Identity side of a cross-account call: the caller's own policy must allow it too, on
+        # top of the parent's RAM share. Each action takes the certificate-authority resource
+        # type (Service Authorization Reference; PCA guide, "API operations and permissions"):
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsprivatecertificateauthority.html
+        # https://docs.aws.amazon.com/privateca/latest/userguide/api-permissions.html
         self.policy.add_statements(
-            iam.PolicyStatement(
-                actions=[
-                    "acm-pca:IssueCertificate",
-                    "acm-pca:GetCertificate",
-                    "acm-pca:GetCertificateAuthorityCertificate",
-                    "acm-pca:ListTags",
-                ],
-                resources=[parent_cas],
-            )
+            iam.PolicyStatement(actions=list(PARENT_ACTIONS), resources=[parent_cas])
         )
         Validations.of(self.role).acknowledge(
             *_acknowledged(

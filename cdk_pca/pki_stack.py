@@ -40,8 +40,7 @@ def ca_lookup_tags(pki_name: str, ca_name: str) -> dict[str, str]:
     return {rules.STACK_TAG_KEY: pki_name, CA_NAME_TAG: ca_name}
 
 
-# On every CA of a PKI with environments: its name in the config, so that other stacks find it.
-CA_NAME_TAG = "pki-ca"
+CA_NAME_TAG = rules.CA_NAME_TAG
 
 
 class PkiStack(Stack):

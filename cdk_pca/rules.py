@@ -91,7 +91,11 @@ CCPC: Final = "CCPC_LEVEL_1_OR_HIGHER"
 MAX_TAGS: Final = 50
 # PkiStack tags everything it makes with `pki: <config name>` (cdk_pca/pki_stack.py).
 STACK_TAG_KEY: Final = "pki"
+# On every CA of a PKI with environments: its name in the config, so that other stacks find it
+# (the signing function of another account or region looks its parent up by these two tags).
+CA_NAME_TAG: Final = "pki-ca"
 MAX_TAG_KEY_LENGTH: Final = 128
+
 MAX_TAG_VALUE_LENGTH: Final = 256
 _TAG_PUNCTUATION: Final = frozenset(" _.:/=+-@")
 
@@ -848,3 +852,29 @@ def viewer_certificate_problem(
             f"nothing; add {names_field} to a CA or remove certificate_arn"
         )
     return None
+
+
+# --- AWS RAM: what a CA shared across accounts lets the signing route do ------------------------
+
+# The AWS-managed RAM permission a cross-account child needs on its shared parent. Its policy (the
+# Network Firewall guide quotes the actions of this very permission: GetCertificate,
+# DescribeCertificateAuthority, GetCertificateAuthorityCertificate, ListTags, ListPermissions,
+# and IssueCertificate conditioned on acm-pca:TemplateArn SubordinateCACertificate_PathLen0/V1)
+# grants every call the signing route makes on the parent:
+# https://docs.aws.amazon.com/network-firewall/latest/developerguide/proxy-security.html
+# The PCA guide's resource-based policy for a shared CA has the same shape (read actions incl.
+# ListTags, then IssueCertificate for one template):
+# https://docs.aws.amazon.com/privateca/latest/userguide/pca-rbp.html
+SUBORDINATE_RAM_PERMISSION: Final = (
+    "AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority"
+)
+SUBORDINATE_PERMISSION_ACTIONS: Final = frozenset(
+    {
+        "acm-pca:DescribeCertificateAuthority",
+        "acm-pca:GetCertificate",
+        "acm-pca:GetCertificateAuthorityCertificate",
+        "acm-pca:IssueCertificate",
+        "acm-pca:ListPermissions",
+        "acm-pca:ListTags",
+    }
+)

@@ -13,6 +13,7 @@ from cdk_pca.config.organization import (
     DEFAULT_RAM_PERMISSION,
     RAM_PERMISSIONS,
     SUBORDINATE_RAM_PERMISSION,
+    principal_kind,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def organization_plan(config: PkiConfig) -> dict[str, Any]:
         "environments": environments_plan(config),
         "sharing": shares,
         "sharing_warnings": [warning for share in shares for warning in share["warnings"]],
+        "sharing_requirements": [need for share in shares for need in share["requirements"]],
     }
 
 
@@ -279,9 +281,56 @@ def sharing_plan(config: PkiConfig) -> list[dict[str, Any]]:
                     ca.sharing is not None and ca.sharing.allow_external_principals
                 ),
                 "warnings": warnings,
+                "requirements": _share_requirements(config, ca, shares),
             }
         )
     return rows
+
+
+def _share_requirements(
+    config: PkiConfig, ca: CertificateAuthorityConfig, shares: dict[str, list[str]]
+) -> list[str]:
+    """What the shares need of the accounts, which the config cannot know: organization
+    membership, RAM sharing with AWS Organizations, and invitations.
+
+    AllowExternalPrincipals false: "the resource share can be shared with only accounts in the
+    same organization as the account that owns the resource share"; outside the organization an
+    account receives an invitation and must accept it; organizations and OUs need sharing with
+    AWS Organizations enabled in the management account.
+    https://docs.aws.amazon.com/ram/latest/APIReference/API_ResourceShare.html
+    https://docs.aws.amazon.com/ram/latest/APIReference/API_AcceptResourceShareInvitation.html
+    https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html
+    """
+    external = ca.sharing is not None and ca.sharing.allow_external_principals
+    owner = _owner_account(config, ca)
+    principals = sorted({p for names in shares.values() for p in names})
+    accounts = [p for p in principals if principal_kind(p) == "account"]
+    needs = []
+    if accounts and not external:
+        needs.append(
+            f"{ca.name}: account {', '.join(accounts)} gets the share only if it is in the "
+            f"organization of {owner} (allow_external_principals is false); otherwise set "
+            "sharing.allow_external_principals: true and accept the invitation there"
+        )
+    elif accounts:
+        needs.append(
+            f"{ca.name}: account {', '.join(accounts)}, if outside the organization of {owner}, "
+            "must accept the RAM invitation (aws ram accept-resource-share-invitation) before "
+            "it can use the CA"
+        )
+    if len(accounts) < len(principals):
+        needs.append(
+            f"{ca.name}: sharing with an organization or OU needs RAM sharing with AWS "
+            "Organizations enabled (aws ram enable-sharing-with-aws-organization, in the "
+            "management account)"
+        )
+    return needs
+
+
+def _owner_account(config: PkiConfig, ca: CertificateAuthorityConfig) -> str:
+    if config.environments and ca.environment is not None:
+        return f"account {config.environments[str(ca.environment)].account}"
+    return f"account {config.account}" if config.account else "the deploying account"
 
 
 def _short(template: str) -> str:
@@ -342,3 +391,5 @@ def render_organization(plan: dict[str, Any], console: Console) -> None:
         console.print(table)
     for warning in plan["sharing_warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
+    for need in plan.get("sharing_requirements", []):
+        console.print(f"note: {need}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdk_pca import rules
 from cdk_pca.config.errors import ConfigProblem
 from cdk_pca.rules import show
 
@@ -52,7 +53,9 @@ PATH_LEN0_TEMPLATE = f"{_TEMPLATE}SubordinateCACertificate_PathLen0/V1"
 # EndEntityCertificate/V1: https://docs.aws.amazon.com/privateca/latest/userguide/pca-rbp.html,
 # and cert-manager's aws-privateca-issuer#409 shows the default refusing
 # BlankEndEntityCertificate_APICSRPassthrough/V1); the others allow the template they are named
-# after. AWS documents no per-permission table of templates: this mapping follows the names.
+# after. AWS documents no per-permission table of templates: this mapping follows the names,
+# except for the PathLen0 permission, whose policy AWS quotes (cdk_pca/rules.py, the Network
+# Firewall guide: IssueCertificate only with SubordinateCACertificate_PathLen0/V1).
 # Revoking across accounts needs the revoke permission AND the default one, in two shares
 # (PCA guide, "Revoking a private certificate"):
 # https://docs.aws.amazon.com/privateca/latest/userguide/PcaRevokeCert.html
@@ -88,7 +91,7 @@ RAM_PERMISSIONS: Mapping[str, RamPermission] = {
     )
 }
 DEFAULT_RAM_PERMISSION = "AWSRAMDefaultPermissionCertificateAuthority"
-SUBORDINATE_RAM_PERMISSION = "AWSRAMSubordinateCACertificatePathLen0IssuanceCertificateAuthority"
+SUBORDINATE_RAM_PERMISSION = rules.SUBORDINATE_RAM_PERMISSION
 REVOKE_RAM_PERMISSION = "AWSRAMRevokeCertificateCertificateAuthority"
 
 # What consumers commonly ask a shared CA for, and the permission that allows it: `plan` warns
@@ -121,6 +124,15 @@ _ORGANIZATION = re.compile(
 _OU = re.compile(
     r"arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 )
+
+
+def organization_of(principal: str) -> tuple[str, str] | None:
+    """(management account, organization ID) of an organization or OU ARN; None for an account."""
+    if principal_kind(principal) not in ("organization", "organizational-unit"):
+        return None
+    management = principal.split(":")[4]
+    organization = principal.split(":", 5)[5].split("/")[1]
+    return management, organization
 
 
 def principal_kind(value: str) -> str | None:
@@ -400,6 +412,7 @@ def _check_sharing(index: int, sharing: Any, problems: list[ConfigProblem]) -> N
                     )
                 )
             seen.add(value)
+    _check_one_organization(index, sharing.get("principals"), problems)
     permissions = sharing.get("permissions")
     if (
         isinstance(permissions, list | tuple)
@@ -413,3 +426,37 @@ def _check_sharing(index: int, sharing: Any, problems: list[ConfigProblem]) -> N
                 "(PCA guide, Revoking a private certificate: two shares of the same CA); add it",
             )
         )
+
+
+def _check_one_organization(index: int, principals: Any, problems: list[ConfigProblem]) -> None:
+    """Organization and OU principals must all name the owner's one organization.
+
+    RAM shares with an organization or OU only inside the sharing account's own organization
+    ("all of the accounts in the calling account's organization ... or all of the accounts in an
+    organizational unit"); outside it, only individual accounts, with AllowExternalPrincipals
+    true. An organization ARN names its management account, so two ARNs with different
+    organizations (or management accounts) cannot both be the owner's: one of them fails.
+    https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html
+    Which organization the CA's own account belongs to is not in the config: that is not checked.
+    """
+    if not isinstance(principals, list | tuple):
+        return
+    first: tuple[int, tuple[str, str]] | None = None
+    for position, principal in enumerate(principals):
+        found = organization_of(principal) if isinstance(principal, str) else None
+        if found is None:
+            continue
+        if first is None:
+            first = (position, found)
+        elif found != first[1]:
+            problems.append(
+                ConfigProblem.at(
+                    ("certificate_authorities", index, "sharing", "principals", position),
+                    f"{show(principal)} is in organization {found[1]} (management account "
+                    f"{found[0]}), but principals[{first[0]}] is in {first[1][1]} (management "
+                    f"account {first[1][0]}): AWS RAM shares with organizations and OUs only "
+                    "inside the CA account's own organization; list the accounts of the other "
+                    "organization instead, with allow_external_principals: true",
+                )
+            )

@@ -117,6 +117,45 @@ def test_owner_other_accounts_lists_only_shared_cas_and_tags_narrow(
     assert SHARED in out and "222222222222" in out and "Private CA" in out
 
 
+def _tags_denied(stubber: Stubber, arn: str) -> None:
+    stubber.add_client_error(
+        "list_tags",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized to perform: acm-pca:ListTags",
+        expected_params={"CertificateAuthorityArn": arn, "MaxResults": lookup.CA_LIST_PAGE_SIZE},
+    )
+
+
+def test_a_shared_ca_whose_tags_may_not_be_read_is_left_out_and_named(
+    pca: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its share's permission does not grant ListTags (a customer managed permission may leave
+    # it out): it cannot be shown to carry the tags, and the lookup goes on without it.
+    _expect(
+        pca, "list_certificate_authorities", _listing("OTHER_ACCOUNTS", [_summary(SHARED, "A")])
+    )
+    _tags_denied(pca, SHARED)
+
+    code = main(["lookup-ca", "--owner", "OTHER_ACCOUNTS", "--tag", "team=payments"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "left out 1 shared CA(s) whose tags this account may not read" in err
+    assert SHARED in err
+
+
+def test_a_denied_list_tags_on_an_own_ca_is_the_callers_policy_and_fails(
+    pca: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _expect(pca, "list_certificate_authorities", _listing("SELF", [_summary(OWN, "A")]))
+    _tags_denied(pca, OWN)
+
+    code = main(["lookup-ca", "--owner", "SELF", "--tag", "team=payments"])
+
+    assert code == 2
+    assert "AccessDenied" in capsys.readouterr().err
+
+
 def test_several_matches_exit_1_naming_each_arn(
     pca: Stubber, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -76,7 +76,11 @@ def test_parent_in_another_region_signs_and_the_ca_is_activated(clients: tuple[A
 def test_a_parent_of_another_owner_is_refused(clients: tuple[Any, Any]) -> None:
     parent, child = clients
     properties, _ = _properties(parent, child, account="999999999999")
-    with pytest.raises(ValueError, match="belongs to account 123456789012, not to 999999999999"):
+    # Only CAs of the parent's account are candidates: the same tags elsewhere are never asked.
+    with pytest.raises(
+        signing_handler.SigningRouteError,
+        match="no ACTIVE CA of account 999999999999 in us-east-1 is tagged pki=org, pki-ca=root",
+    ):
         signing_handler.sign_and_import(properties, parent_client=parent, client=child)
     described = child.describe_certificate_authority(
         CertificateAuthorityArn=properties["CertificateAuthorityArn"]

@@ -53,6 +53,24 @@ def test_plan_warns_where_a_consumer_would_meet_access_denied(
     assert not any(w.startswith("root:") for w in warnings)
 
 
+def test_plan_states_what_the_shares_need_of_the_accounts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out = _plan(capsys, "--json")
+    needs = json.loads(out)["sharing_requirements"]
+    # The root's PathLen0 share with the workloads account, allow_external_principals false.
+    assert (
+        "root: account 222222222222 gets the share only if it is in the organization of "
+        "account 111111111111 (allow_external_principals is false)"
+    ) in needs[0]
+    assert any(
+        n.startswith("issuing-us: sharing with an organization or OU needs RAM sharing")
+        for n in needs
+    )
+    _, text = _plan(capsys)
+    assert "note: root: account 222222222222" in text
+
+
 def test_plan_text_names_stacks_and_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _plan(capsys)
     assert code == 0

@@ -199,6 +199,23 @@ def test_share_permissions_are_the_pca_managed_names() -> None:
     }
 
 
+def test_organization_and_ou_principals_of_one_share_name_one_organization() -> None:
+    other_ou = "arn:aws:organizations::999999999999:ou/o-zyxwvutsrq/ou-zz99-abcdefgh"
+    sharing = {"principals": [OU, "333333333333", other_ou]}
+    found = problems(org(_ca("root", "security", sharing=sharing), _ca("l", "work", "root")))
+    message = found["certificate_authorities[0].sharing.principals[2]"]
+    assert "is in organization o-zyxwvutsrq (management account 999999999999)" in message
+    assert "principals[0] is in o-abcdefghij" in message
+    assert "allow_external_principals: true" in message
+    # The OU and the organization of one management account go together.
+    load(
+        org(
+            _ca("root", "security", sharing={"principals": [OU, ORGANIZATION]}),
+            _ca("l", "work", "root"),
+        )
+    )
+
+
 def test_revoke_permission_needs_the_default_one_beside_it() -> None:
     sharing = {"principals": [OU], "permissions": ["AWSRAMRevokeCertificateCertificateAuthority"]}
     found = problems(org(_ca("root", "security", sharing=sharing), _ca("l", "work", "root")))

@@ -144,6 +144,46 @@ def test_signing_function_may_sign_only_with_the_parents_account_and_region() ->
     assert parent[0]["Resource"] == "arn:aws:acm-pca:us-east-1:111111111111:certificate-authority/*"
 
 
+def _acm_pca_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Resource (as JSON) -> the acm-pca actions granted on it."""
+    grants: dict[str, set[str]] = {}
+    for statement in statements:
+        actions = statement["Action"]
+        actions = actions if isinstance(actions, list) else [actions]
+        if any(action.startswith("acm-pca:") for action in actions):
+            key = json.dumps(statement["Resource"], sort_keys=True)
+            grants.setdefault(key, set()).update(actions)
+    return grants
+
+
+def test_signing_role_grants_what_the_route_calls_and_the_pathlen0_share_allows() -> None:
+    from cdk_pca.rules import SUBORDINATE_PERMISSION_ACTIONS
+    from cdk_pca.runtime.signing_handler import PARENT_ACTIONS
+
+    roles = template(WORKLOADS).find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"Description": Match.string_like_regexp("ParentSignature")}},
+    )
+    (role,) = roles.values()
+    grants = _acm_pca_grants(role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"])
+    parent = grants.pop(
+        json.dumps("arn:aws:acm-pca:us-east-1:111111111111:certificate-authority/*")
+    )
+    # Identity side: exactly the calls made on the parent; resource side: each one is among the
+    # actions of the RAM permission the parent's stack shares it with.
+    assert parent == set(PARENT_ACTIONS)
+    assert parent <= SUBORDINATE_PERMISSION_ACTIONS
+    # ListCertificateAuthorities takes no resource-level permission.
+    assert grants.pop(json.dumps("*")) == {"acm-pca:ListCertificateAuthorities"}
+    # What is left: this stack's own CAs (the import, and the signing of local children).
+    (own,) = grants.values()
+    assert own == {
+        "acm-pca:IssueCertificate",
+        "acm-pca:GetCertificate",
+        "acm-pca:ImportCertificateAuthorityCertificate",
+    }
+
+
 def _three_levels_across_regions() -> dict[str, Any]:
     def ca(name: str, env: str, parent: str | None, days: int) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -365,3 +405,31 @@ def test_the_longest_names_the_config_allows_synthesize() -> None:
     (display_name,) = [resource["Properties"]["DisplayName"] for resource in topic.values()]
     assert len(display_name) <= 100
     assert display_name.startswith(f"PKI {name}") and display_name.endswith(" alarms")
+
+
+def test_signing_function_has_time_for_the_share_to_arrive_and_the_certificate_to_issue() -> None:
+    from cdk_pca.runtime import signing_handler
+
+    functions = template(WORKLOADS).find_resources(
+        "AWS::Lambda::Function",
+        {"Properties": {"Handler": "cdk_pca.runtime.signing_handler.handler"}},
+    )
+    (function,) = functions.values()
+    waiting = signing_handler.SHARE_LISTINGS * signing_handler.SHARE_LISTING_DELAY_SECONDS
+    waiting += signing_handler._WAIT["Delay"] * signing_handler._WAIT["MaxAttempts"]
+    assert waiting < function["Properties"]["Timeout"] == 300
+
+
+def test_cross_account_signature_asks_for_the_one_template_the_pathlen0_share_allows() -> None:
+    from cdk_pca.config.organization import RAM_PERMISSIONS, SUBORDINATE_RAM_PERMISSION
+    from cdk_pca.runtime.signing_handler import SigningRoute
+
+    (signature,) = template(WORKLOADS).find_resources("Custom::ParentSignature").values()
+    properties = signature["Properties"]
+    assert properties["ParentOwner"] == "OTHER_ACCOUNTS"
+    # The share's permission conditions IssueCertificate on acm-pca:TemplateArn: exactly this.
+    assert (properties["TemplateArn"],) == RAM_PERMISSIONS[SUBORDINATE_RAM_PERMISSION].templates
+    # ... and the handler's own check before any call lets it through.
+    SigningRoute.of(
+        {**properties, "CertificateAuthorityArn": "arn:aws:acm-pca:us-east-1:222222222222:x"}
+    ).check_template()
