@@ -657,6 +657,24 @@ class CertificateAuthorityMatch:
             del data["certificate"], data["certificate_chain"]
         return data
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CertificateAuthorityMatch:
+        """The inverse of `to_dict` (the PEM bodies may be absent)."""
+        try:
+            common_name = data.get("common_name")
+            return cls(
+                arn=str(data["arn"]),
+                common_name=None if common_name is None else str(common_name),
+                status=str(data["status"]),
+                type=str(data["type"]),
+                owner_account=str(data["owner_account"]),
+                not_after=_parse_time(data.get("not_after")),
+                certificate=data.get("certificate"),
+                certificate_chain=data.get("certificate_chain"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a CA match: {exc!r} in {dict(data)!r}") from exc
+
 
 def validate_ca_lookup_arguments(
     *,
@@ -708,9 +726,12 @@ def find_certificate_authority(
 
 
 def find_certificate_authority_with(
-    filters: CertificateAuthorityFilters, *, client: Any = None
+    filters: CertificateAuthorityFilters, *, client: Any = None, with_certificates: bool = True
 ) -> CertificateAuthorityMatch:
-    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked."""
+    """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked.
+
+    `with_certificates` False leaves `certificate` and `certificate_chain` None and skips
+    GetCertificateAuthorityCertificate (a caller that needs no PEM needs no permission for it)."""
     pca = client if client is not None else make_pca_client()
     candidates: dict[str, dict[str, Any]] = {}
     # ResourceOwner takes one value per call, so "both" is one listing each.
@@ -741,7 +762,7 @@ def find_certificate_authority_with(
             arns,
         )
     (summary,) = candidates.values()
-    return _complete_ca(summary, pca)
+    return _complete_ca(summary, pca, with_certificates=with_certificates)
 
 
 def _ca_common_name(summary: Mapping[str, Any]) -> str | None:
@@ -768,11 +789,13 @@ def _ca_tags(client: Any, arn: str) -> dict[str, str]:
     }
 
 
-def _complete_ca(summary: Mapping[str, Any], client: Any) -> CertificateAuthorityMatch:
+def _complete_ca(
+    summary: Mapping[str, Any], client: Any, *, with_certificates: bool
+) -> CertificateAuthorityMatch:
     arn = str(summary["Arn"])
     status = str(summary.get("Status"))
     certificate = chain = None
-    if status in _CA_STATUSES_WITH_CERTIFICATE:
+    if with_certificates and status in _CA_STATUSES_WITH_CERTIFICATE:
         body = client.get_certificate_authority_certificate(CertificateAuthorityArn=arn)
         certificate = body.get("Certificate")
         # A root CA's response has no CertificateChain.
