@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "CaAlarmSettings": "cdk_pca.alarm_catalog",
     "build_alarm_catalog": "cdk_pca.alarm_catalog",
     "CertificateLookup": "cdk_pca.certificate_lookup",
+    "CertificateAuthorityLookup": "cdk_pca.certificate_authority_lookup",
     "PkiStack": "cdk_pca.pki_stack",
     "load_config": "cdk_pca.config",
     "PkiConfig": "cdk_pca.config",
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         CertificateAuthorityBase,
         ImportedCertificateAuthority,
     )
+    from cdk_pca.certificate_authority_lookup import CertificateAuthorityLookup
     from cdk_pca.certificate_lookup import CertificateLookup
     from cdk_pca.config import ConfigError, PkiConfig, load_config
     from cdk_pca.crl_bucket import CrlBucket

@@ -105,28 +105,23 @@ class CertificateLookup(Construct):
                 most_recent=most_recent,
             ),
         )
-        if mode not in LOOKUP_MODES:
-            raise ValueError(f"{self.node.path}: mode {mode!r} is not one of {LOOKUP_MODES}")
-        self.mode: LookupMode = mode
+        self.mode: LookupMode = check_lookup_mode(
+            self,
+            mode=mode,
+            match=match,
+            refresh_token=refresh_token,
+            resolver="resolve_certificate_lookup",
+            what="certificate",
+        )
         self.match: CertificateMatch | None = None
 
         if mode == "synth":
-            if match is None:
-                raise ValueError(
-                    f"{self.node.path}: mode 'synth' needs the match found before synthesis "
-                    "(cdk_pca.lookup_cache.resolve_certificate_lookup finds and caches it)"
-                )
-            if refresh_token is not None:
-                raise ValueError(
-                    f"{self.node.path}: refresh_token only applies to mode 'deploy'; in mode "
-                    "'synth' reset the cached answer (`cdk context --reset KEY`) instead"
-                )
             self.match = _checked(
                 self,
                 lambda: (
                     match
                     if isinstance(match, CertificateMatch)
-                    else CertificateMatch.from_dict(match)
+                    else CertificateMatch.from_dict(cast(Mapping[str, Any], match))
                 ),
             )
             self.certificate_arn: str = self.match.arn
@@ -135,11 +130,6 @@ class CertificateLookup(Construct):
             self.key_algorithm: str = self.match.key_algorithm
             self.not_after: str = self.match.not_after.isoformat() if self.match.not_after else ""
         else:
-            if match is not None:
-                raise ValueError(
-                    f"{self.node.path}: match is only for mode 'synth'; mode 'deploy' looks the "
-                    "certificate up when the stack is deployed"
-                )
             provider = _LookupProvider.of(self, log_retention)
             properties: dict[str, Any] = {
                 "Filters": json.dumps(self.filters.to_dict(), sort_keys=True),
@@ -163,6 +153,37 @@ class CertificateLookup(Construct):
         self.certificate: acm.ICertificate = acm.Certificate.from_certificate_arn(
             self, "Certificate", self.certificate_arn
         )
+
+
+def check_lookup_mode(
+    scope: Construct,
+    *,
+    mode: LookupMode,
+    match: object | None,
+    refresh_token: str | None,
+    resolver: str,
+    what: str,
+) -> LookupMode:
+    """The lookup's mode, once `match` and `refresh_token` fit it (each only belongs to one)."""
+    if mode not in LOOKUP_MODES:
+        raise ValueError(f"{scope.node.path}: mode {mode!r} is not one of {LOOKUP_MODES}")
+    if mode == "synth":
+        if match is None:
+            raise ValueError(
+                f"{scope.node.path}: mode 'synth' needs the match found before synthesis "
+                f"(cdk_pca.lookup_cache.{resolver} finds and caches it)"
+            )
+        if refresh_token is not None:
+            raise ValueError(
+                f"{scope.node.path}: refresh_token only applies to mode 'deploy'; in mode "
+                "'synth' reset the cached answer (`cdk context --reset KEY`) instead"
+            )
+    elif match is not None:
+        raise ValueError(
+            f"{scope.node.path}: match is only for mode 'synth'; mode 'deploy' looks the "
+            f"{what} up when the stack is deployed"
+        )
+    return mode
 
 
 def _checked(scope: Construct, build: Any) -> Any:

@@ -662,6 +662,24 @@ class CertificateAuthorityMatch:
             del data["certificate"], data["certificate_chain"]
         return data
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CertificateAuthorityMatch:
+        """The inverse of `to_dict` (the PEM bodies may be absent)."""
+        try:
+            common_name = data.get("common_name")
+            return cls(
+                arn=str(data["arn"]),
+                common_name=None if common_name is None else str(common_name),
+                status=str(data["status"]),
+                type=str(data["type"]),
+                owner_account=str(data["owner_account"]),
+                not_after=_parse_time(data.get("not_after")),
+                certificate=data.get("certificate"),
+                certificate_chain=data.get("certificate_chain"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a CA match: {exc!r} in {dict(data)!r}") from exc
+
 
 def validate_ca_lookup_arguments(
     *,
@@ -715,13 +733,19 @@ def find_certificate_authority(
 
 
 def find_certificate_authority_with(
-    filters: CertificateAuthorityFilters, *, client: Any = None, owner_account: str | None = None
+    filters: CertificateAuthorityFilters,
+    *,
+    client: Any = None,
+    owner_account: str | None = None,
+    with_certificates: bool = True,
 ) -> CertificateAuthorityMatch:
     """`find_certificate_authority` for filters `validate_ca_lookup_arguments` already checked.
 
     `owner_account` keeps only CAs of that account (the account field of the ARN), before any
     ListTags: a CA that a third account shares with this one may come with a permission that
-    does not grant acm-pca:ListTags, and asking it would fail the whole lookup."""
+    does not grant acm-pca:ListTags, and asking it would fail the whole lookup.
+    `with_certificates` False leaves `certificate` and `certificate_chain` None and skips
+    GetCertificateAuthorityCertificate (a caller that needs no PEM needs no permission for it)."""
     pca = client if client is not None else make_pca_client()
     candidates: dict[str, dict[str, Any]] = {}
     shared: set[str] = set()
@@ -768,7 +792,7 @@ def find_certificate_authority_with(
             arns,
         )
     (summary,) = candidates.values()
-    return _complete_ca(summary, pca)
+    return _complete_ca(summary, pca, with_certificates=with_certificates)
 
 
 def _arn_account(arn: str) -> str:
@@ -820,11 +844,13 @@ def _ca_tags(
         return None
 
 
-def _complete_ca(summary: Mapping[str, Any], client: Any) -> CertificateAuthorityMatch:
+def _complete_ca(
+    summary: Mapping[str, Any], client: Any, *, with_certificates: bool
+) -> CertificateAuthorityMatch:
     arn = str(summary["Arn"])
     status = str(summary.get("Status"))
     certificate = chain = None
-    if status in _CA_STATUSES_WITH_CERTIFICATE:
+    if with_certificates and status in _CA_STATUSES_WITH_CERTIFICATE:
         body = client.get_certificate_authority_certificate(CertificateAuthorityArn=arn)
         certificate = body.get("Certificate")
         # A root CA's response has no CertificateChain.
