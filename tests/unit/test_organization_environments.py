@@ -60,7 +60,7 @@ CONFIG = {
         _ca("root", "security", crl={"custom_cname": "crl.example.com"}),
         # A root of its own: this test is about the distributions, not the signing route.
         _ca("work", "workloads", ocsp={"enabled": True, "custom_cname": "ocsp.example.com"}),
-    ],  # fmt: skip
+    ],
     "lookups": [
         {"name": "web", "domain": "www.example.com", "environment": "workloads", "mode": "synth"},
         {"name": "vpn", "domain": "vpn.example.com", "environment": "security"},
