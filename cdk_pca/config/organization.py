@@ -1,7 +1,8 @@
 """Organization scale in the config: environments (account and region per stack) and RAM shares.
 
-The field checks (regions PCA serves, share principals) and the rules across CAs (every CA in a
-known environment, what can be signed across accounts and regions), on plain data like rules.py.
+The field checks (regions PCA serves, share principals) and the rules across the file (each CA and
+lookup in a known environment, each environment's CloudFront certificates, what can be signed
+across accounts and regions), on plain data like rules.py.
 """
 
 from __future__ import annotations
