@@ -194,14 +194,19 @@ class DoctorTarget:
 
 
 def targets_from_config(
-    config: Any, *, cloudformation: Any, stack_name: str | None = None
+    config: Any,
+    *,
+    cloudformation: Any,
+    stack_name: str | None = None,
+    environment: str | None = None,
 ) -> tuple[list[DoctorTarget], list[Finding]]:
-    """The CAs of the config's deployed stack, by the stack's `<Ca>Arn` outputs (DescribeStacks).
+    """The CAs of the config's deployed stack, by the stack's `<Ca>Arn` outputs (DescribeStacks);
+    with `environment`, that environment's stack (`<name>-<environment>`) and its CAs.
 
     A CA of the config without an output is a finding (not deployed, or deployed from another
     config); a missing stack is a DoctorError: there is nothing to check.
     """
-    name = stack_name or config.name
+    name = stack_name or config.stack_name(environment)
     try:
         stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
     except ClientError as exc:
@@ -230,7 +235,8 @@ def targets_from_config(
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     encryption = str(config.crl_bucket.encryption)
     targets: list[DoctorTarget] = []
-    for ca in config.certificate_authorities:
+    cas = config.cas_in(environment) if environment else config.certificate_authorities
+    for ca in cas:
         key = ca_output_key(ca.name)
         arn = outputs.get(key)
         if arn is None:

@@ -192,7 +192,7 @@ class PkiStack(Stack):
             "OcspDistribution",
             domain_names=names,
             certificate=self._cloudfront_certificate(
-                "OcspCertificate", self.config.ocsp_distribution.certificate_arn
+                "OcspCertificate", self.config.ocsp_certificate_arn(self.pki_environment)
             ),
             log_bucket=self.crl_bucket.access_logs_bucket if self.crl_bucket else None,
         )
@@ -206,9 +206,10 @@ class PkiStack(Stack):
         return distribution
 
     def _crl_certificate(self) -> acm.ICertificate | None:
-        """The us-east-1 certificate for the CRL CNAMEs, if the config names one."""
+        """The us-east-1 certificate for the CRL CNAMEs, if the config names one (for this
+        environment's stack: `environments.<environment>.crl_distribution`)."""
         return self._cloudfront_certificate(
-            "CrlCertificate", self.config.crl_distribution.certificate_arn
+            "CrlCertificate", self.config.crl_certificate_arn(self.pki_environment)
         )
 
     def _cloudfront_certificate(
@@ -368,7 +369,8 @@ class PkiStack(Stack):
     # --- certificate lookups (config `lookups:`) ----------------------------------------------
 
     def _add_lookups(self) -> dict[str, CertificateLookup]:
-        """One CertificateLookup per `lookups:` entry, by name.
+        """One CertificateLookup per `lookups:` entry of this stack (with environments: those
+        naming its environment), by name.
 
         Mode synth: the answer comes from cdk.context.json, or is looked up now with the
         caller's credentials and saved there (cdk_pca.lookup_cache). Mode deploy: a custom
@@ -376,7 +378,8 @@ class PkiStack(Stack):
         changes. Lookup problems surface as ValueError naming the entry, like config errors.
         """
         lookups: dict[str, CertificateLookup] = {}
-        if not self.config.lookups:
+        here = self.config.lookups_in(self.pki_environment)
+        if not here:
             return lookups
         # Imported only when used: the Lambda-backed construct costs most of a second to import,
         # and the default pki.yaml has no lookups (DESIGN.md synth budget).
@@ -390,6 +393,8 @@ class PkiStack(Stack):
 
         refresh = self.node.try_get_context(REFRESH_CONTEXT_KEY)
         for index, entry in enumerate(self.config.lookups):
+            if entry not in here:
+                continue
             label = f"lookups[{index}] ({entry.name})"
             filters: dict[str, Any] = {
                 "domain": entry.domain,

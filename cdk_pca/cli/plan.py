@@ -254,11 +254,13 @@ def _ocsp_distribution_plan(config: PkiConfig) -> dict[str, Any] | None:
 
 
 def _lookup_plan(lookup: Any) -> dict[str, Any]:
-    filters = lookup.model_dump(exclude={"name", "mode"}, exclude_none=True)
+    filters = lookup.model_dump(exclude={"name", "mode", "environment"}, exclude_none=True)
     filters = {key: value for key, value in filters.items() if value not in ({}, (), [], False)}
     return {
         "name": lookup.name,
         "mode": lookup.mode,
+        # With environments: the stack it is built in, whose account and region it searches.
+        "environment": lookup.environment,
         "filters": {
             key: list(value) if isinstance(value, tuple) else value
             for key, value in filters.items()
@@ -293,7 +295,7 @@ def alarm_plan(config: PkiConfig) -> list[dict[str, str]]:
                     "condition": alarm.condition,
                 }
             )
-        known = ", ".join(lookup.name for lookup in config.lookups)
+        known = ", ".join(lookup.name for lookup in config.lookups_in(environment))
         for rule in catalog.event_rules:
             if rule.source == "aws.acm":
                 scope = (
@@ -433,11 +435,17 @@ def _lookups_table(plan: dict[str, Any]) -> Any:
 
     table = Table(title="Certificate lookups", title_justify="left")
     table.add_column("lookup")
+    # With environments each lookup runs in its environment's stack (account and region).
+    by_environment = any(lookup["environment"] for lookup in plan["lookups"])
+    if by_environment:
+        table.add_column("environment")
     table.add_column("mode")
     table.add_column("filters")
-    for lookup in plan["lookups"]:
+    lookups = sorted(plan["lookups"], key=lambda lookup: lookup["environment"] or "")
+    for lookup in lookups:
         filters = "; ".join(f"{key}={value}" for key, value in lookup["filters"].items())
-        table.add_row(lookup["name"], lookup["mode"], filters)
+        where = [lookup["environment"]] if by_environment else []
+        table.add_row(lookup["name"], *where, lookup["mode"], filters)
     return table
 
 

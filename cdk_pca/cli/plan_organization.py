@@ -63,8 +63,8 @@ def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
             for ca in cas
             if (parent := config.parent_of(ca)) is not None and parent.environment != environment
         }
-        resources = estimate_resources(config, cas)
-        outputs = estimate_outputs(config, cas)
+        resources = estimate_resources(config, cas, environment)
+        outputs = estimate_outputs(config, cas, environment)
         rows.append(
             {
                 "environment": environment,
@@ -73,6 +73,7 @@ def environments_plan(config: PkiConfig) -> list[dict[str, Any]]:
                 "region": target.region,
                 "certificate_authorities": [ca.name for ca in cas],
                 "depends_on": sorted(parents),
+                "lookups": [lookup.name for lookup in config.lookups_in(environment)],
                 "resources": resources,
                 "outputs": outputs,
                 "within_limits": resources <= MAX_RESOURCES and outputs <= MAX_OUTPUTS,
@@ -102,11 +103,16 @@ def _parents_referenced_by_other_stacks(
     }
 
 
-def estimate_outputs(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
-    """Outputs of the stack holding `cas`: each CA's ARN, the CRL and OCSP domains where the stack
-    has those distributions, phase-1 CSRs, and what it hands to stacks of its account and
-    region."""
-    outputs = len(cas) + (1 if any(ca.crl.enabled for ca in cas) else 0)
+def estimate_outputs(
+    config: PkiConfig,
+    cas: tuple[CertificateAuthorityConfig, ...],
+    environment: str | None = None,
+) -> int:
+    """Outputs of the stack holding `cas` (of `environment`, with environments): each CA's ARN,
+    each lookup's certificate ARN, the CRL and OCSP domains where the stack has those
+    distributions, phase-1 CSRs, and what it hands to stacks of its account and region."""
+    outputs = len(cas) + len(config.lookups_in(environment))
+    outputs += 1 if any(ca.crl.enabled for ca in cas) else 0
     outputs += 1 if any(ca.ocsp.enabled and ca.ocsp.custom_cname for ca in cas) else 0
     # Phase 1 of an external parent: the CSR to have signed.
     outputs += sum(1 for ca in cas if ca.external_parent and ca.certificate_pem is None)
@@ -115,16 +121,21 @@ def estimate_outputs(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, .
     )
 
 
-def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig, ...]) -> int:
-    """Resources of the stack holding `cas` as `cdk synth` writes it: the fixed part (CDK's
-    metadata included), each CA with its certificate, activation or signature, permission,
-    shares, alarms and event rules."""
+def estimate_resources(
+    config: PkiConfig,
+    cas: tuple[CertificateAuthorityConfig, ...],
+    environment: str | None = None,
+) -> int:
+    """Resources of the stack holding `cas` (of `environment`, with environments): the fixed
+    part, each CA with its certificate, activation or signature, permission, shares, alarms and
+    event rules, and the stack's certificate lookups; as `cdk synth` writes it (CDK's metadata
+    included)."""
     from cdk_pca.alarm_catalog import build_alarm_catalog
     from cdk_pca.config.alarms import ca_alarm_settings_for_config, canary_schedule_for_config
 
     names = {ca.name for ca in cas}
-    # Certificate lookups live in the single stack (a config with environments refuses them).
-    lookups = () if config.environments else tuple(config.lookups)
+    # Each lookup is built in the stack of its environment (all of them in the single stack).
+    lookups = config.lookups_in(environment)
     deployed_lookups = sum(1 for lookup in lookups if lookup.mode == "deploy")
     count = CDK_METADATA_RESOURCES + _MONITORING_RESOURCES + len(config.notifications.emails)
     count += deployed_lookups + (_LOOKUP_PROVIDER_RESOURCES if deployed_lookups else 0)
@@ -132,7 +143,7 @@ def estimate_resources(config: PkiConfig, cas: tuple[CertificateAuthorityConfig,
     if config.crl_bucket.encryption == "SSE_KMS" and any(ca.crl.enabled for ca in cas):
         count += 1
     catalog = build_alarm_catalog(
-        pki_name=config.name,
+        pki_name=config.stack_name(environment),
         certificate_authorities=[
             s for s in ca_alarm_settings_for_config(config) if s.name in names
         ],
@@ -185,17 +196,17 @@ def stack_limit_problems(config: PkiConfig) -> list[str]:
     from cdk_pca.runtime.canary_handler import CA_ARNS_ENV
     from cdk_pca.vocabulary import generated_bucket_stack_name_max
 
-    stacks: list[tuple[str, tuple[CertificateAuthorityConfig, ...], str | None]]
+    stacks: list[tuple[str, tuple[CertificateAuthorityConfig, ...], str | None, str | None]]
     if config.environments:
         stacks = [
-            (config.stack_name(e), config.cas_in(e), config.environments[e].region)
+            (config.stack_name(e), config.cas_in(e), config.environments[e].region, e)
             for e in config.environments
         ]
     else:
-        stacks = [(config.name, tuple(config.certificate_authorities), config.region)]
+        stacks = [(config.name, tuple(config.certificate_authorities), config.region, None)]
     problems = []
     kms_name_max = generated_bucket_stack_name_max(PKI_STACK_CRL_BUCKET_LOGICAL_ID)
-    for stack_name, cas, region in stacks:
+    for stack_name, cas, region, environment in stacks:
         if (
             config.crl_bucket.encryption == "SSE_KMS"
             and any(ca.crl.enabled for ca in cas)
@@ -215,7 +226,7 @@ def stack_limit_problems(config: PkiConfig) -> list[str]:
                 f"{LAMBDA_ENVIRONMENT_MAX_BYTES}: split the CAs across `environments`, or set "
                 "canary.enabled: false"
             )
-        resources = estimate_resources(config, cas)
+        resources = estimate_resources(config, cas, environment)
         if resources > MAX_RESOURCES:
             problems.append(
                 f"stack {stack_name} would hold about {resources} resources, over "

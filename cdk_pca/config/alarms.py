@@ -42,9 +42,9 @@ def catalog_for_config(
     environment: str | None = None,
 ) -> AlarmCatalog:
     """The catalog a `PkiStack` builds for `config`: its CAs and, by default, its lookups; with
-    `environment`, that environment's stack: its CAs only."""
+    `environment`, that environment's stack: its CAs and lookups only."""
     if certificate_names is None:
-        certificate_names = [lookup.name for lookup in config.lookups]
+        certificate_names = [lookup.name for lookup in config.lookups_in(environment)]
     here = {
         ca.name
         for ca in config.certificate_authorities

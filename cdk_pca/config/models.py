@@ -99,11 +99,45 @@ RamPermissionName = Annotated[str, one_of(tuple(organization.RAM_PERMISSIONS))]
 SharePrincipal = Annotated[str, PlainValidator(organization.check_share_principal)]
 
 
+# CloudFront takes certificates for alternate domain names only from ACM in us-east-1.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html
+CloudFrontCertificateArn = Annotated[
+    str,
+    pattern(
+        r"arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}",
+        20,
+        2048,
+        "an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID): "
+        "CloudFront takes certificates only from there",
+    ),
+]
+
+
+class CrlDistributionConfig(_Model):
+    """The CloudFront distribution that serves the CRLs. With `certificate_arn` (covering every
+    CA's crl.custom_cname), those names become its alternate domain names; without it CloudFront
+    answers 403 to them, and only the distribution's own domain serves the CRLs."""
+
+    certificate_arn: CloudFrontCertificateArn | None = None
+
+
+class OcspDistributionConfig(_Model):
+    """The CloudFront distribution that proxies the CAs' custom OCSP names to AWS's responder (it
+    exists when a CA has ocsp.custom_cname). With `certificate_arn` (covering every such name), the
+    names become its alternate domain names; without it CloudFront answers 403 to them."""
+
+    certificate_arn: CloudFrontCertificateArn | None = None
+
+
 class EnvironmentConfig(_Model):
     """One deployment target under `environments:`: the stack `<name>-<environment>` goes here."""
 
     account: AccountId
     region: Annotated[Region, PlainValidator(organization.check_pca_region)]
+    # This stack's CloudFront certificates (the top-level keys serve a single stack only): an
+    # ACM certificate in us-east-1 of this environment's account (config.organization).
+    crl_distribution: CrlDistributionConfig = CrlDistributionConfig()
+    ocsp_distribution: OcspDistributionConfig = OcspDistributionConfig()
 
 
 class SharingConfig(_Model):
@@ -223,36 +257,6 @@ class CrlBucketConfig(_Model):
     encryption: Annotated[str, one_of(("SSE_S3", "SSE_KMS"))] = "SSE_S3"
 
 
-# CloudFront takes certificates for alternate domain names only from ACM in us-east-1.
-# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html
-CloudFrontCertificateArn = Annotated[
-    str,
-    pattern(
-        r"arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}",
-        20,
-        2048,
-        "an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID): "
-        "CloudFront takes certificates only from there",
-    ),
-]
-
-
-class CrlDistributionConfig(_Model):
-    """The CloudFront distribution that serves the CRLs. With `certificate_arn` (covering every
-    CA's crl.custom_cname), those names become its alternate domain names; without it CloudFront
-    answers 403 to them, and only the distribution's own domain serves the CRLs."""
-
-    certificate_arn: CloudFrontCertificateArn | None = None
-
-
-class OcspDistributionConfig(_Model):
-    """The CloudFront distribution that proxies the CAs' custom OCSP names to AWS's responder (it
-    exists when a CA has ocsp.custom_cname). With `certificate_arn` (covering every such name), the
-    names become its alternate domain names; without it CloudFront answers 403 to them."""
-
-    certificate_arn: CloudFrontCertificateArn | None = None
-
-
 AcmStatuses = Annotated[
     tuple[Annotated[str, one_of(vocabulary.ACM_CERTIFICATE_STATUSES)], ...], NON_EMPTY
 ]
@@ -274,6 +278,8 @@ class LookupConfig(_Model):
     key_types: AcmKeyTypes | None = None  # None: every key type
     most_recent: Flag = False
     mode: Annotated[str, one_of(("deploy", "synth"))] = "deploy"
+    # With `environments`: the stack the lookup is built in (its account and region).
+    environment: EnvironmentName | None = None
 
 
 class IssuanceFailureAlarmConfig(_Model):
@@ -456,6 +462,32 @@ class PkiConfig(_Model):
         return sum(ca.monthly_cost_usd for ca in self.certificate_authorities)
 
     # --- organization scale: environments ------------------------------------------------------
+
+    def lookups_in(self, environment: str | None) -> tuple[LookupConfig, ...]:
+        """The lookups of one environment's stack; every lookup for None (the single stack)."""
+        return tuple(
+            lookup
+            for lookup in self.lookups
+            if environment is None or lookup.environment == environment
+        )
+
+    def crl_certificate_arn(self, environment: str | None = None) -> str | None:
+        """The CRL distribution's certificate of the single stack, or of `environment`'s."""
+        section = (
+            self.environments[environment].crl_distribution
+            if environment
+            else self.crl_distribution
+        )
+        return section.certificate_arn
+
+    def ocsp_certificate_arn(self, environment: str | None = None) -> str | None:
+        """The OCSP distribution's certificate of the single stack, or of `environment`'s."""
+        section = (
+            self.environments[environment].ocsp_distribution
+            if environment
+            else self.ocsp_distribution
+        )
+        return section.certificate_arn
 
     def stack_name(self, environment: str | None = None) -> str:
         """`name` without environments; `<name>-<environment>` for one of them."""

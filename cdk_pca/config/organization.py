@@ -1,7 +1,8 @@
 """Organization scale in the config: environments (account and region per stack) and RAM shares.
 
-The field checks (regions PCA serves, share principals) and the rules across CAs (every CA in a
-known environment, what can be signed across accounts and regions), on plain data like rules.py.
+The field checks (regions PCA serves, share principals) and the rules across the file (each CA and
+lookup in a known environment, each environment's CloudFront certificates, what can be signed
+across accounts and regions), on plain data like rules.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from cdk_pca import rules
 from cdk_pca.config.errors import ConfigProblem
-from cdk_pca.rules import show
+from cdk_pca.rules import show, viewer_certificate_problem
 
 # --- AWS RAM managed permissions for AWS Private CA ---------------------------------------------
 
@@ -215,11 +216,13 @@ def check_organization(data: Mapping[str, Any]) -> list[ConfigProblem]:
     for index, raw in cas:
         _check_sharing(index, raw.get("sharing"), problems)
     if not environments:
-        for index, raw in cas:
+        placed = [("certificate_authorities", index, raw) for index, raw in cas]
+        placed += [("lookups", index, raw) for index, raw in _lookups(data.get("lookups"))]
+        for section, index, raw in placed:
             if raw.get("environment") is not None:
                 problems.append(
                     ConfigProblem.at(
-                        ("certificate_authorities", index, "environment"),
+                        (section, index, "environment"),
                         f"{show(raw.get('environment'))} names an environment, but the file has "
                         "no environments section; add environments or remove environment",
                     )
@@ -229,14 +232,14 @@ def check_organization(data: Mapping[str, Any]) -> list[ConfigProblem]:
     for section in ("crl_distribution", "ocsp_distribution"):
         given = data.get(section)
         if isinstance(given, Mapping) and given.get("certificate_arn") is not None:
-            # One certificate cannot serve the distributions of several stacks: an ACM certificate
-            # belongs to one account, and each stack's names are its own CAs'.
+            # One certificate cannot serve the distributions of several stacks: each stack's
+            # names are its own CAs', and an ACM certificate belongs to one account.
             problems.append(
                 ConfigProblem.at(
                     (section, "certificate_arn"),
-                    "is not supported with environments yet (each environment's stack has its own "
-                    "distribution, in its own account); remove it, and serve custom names per "
-                    "stack with your own distribution, or use one config per environment",
+                    "serves a single stack only: with environments each environment's stack has "
+                    f"its own distribution; give environments.<environment>.{section}."
+                    f"certificate_arn instead (one of: {_names(environments)})",
                 )
             )
     for key in ("account", "region"):
@@ -248,14 +251,6 @@ def check_organization(data: Mapping[str, Any]) -> list[ConfigProblem]:
                     "account and region; remove it",
                 )
             )
-    if data.get("lookups"):
-        problems.append(
-            ConfigProblem.at(
-                ("lookups",),
-                "is not supported with environments yet: a certificate lookup runs in one "
-                "account and region; put lookups in a config without environments",
-            )
-        )
     used: set[str] = set()
     by_name: dict[str, tuple[int, Mapping[str, Any]]] = {}
     for index, raw in cas:
@@ -292,7 +287,103 @@ def check_organization(data: Mapping[str, Any]) -> list[ConfigProblem]:
             )
     _check_signing_routes(cas, by_name, environments, problems)
     _check_stack_cycles(cas, by_name, problems)
+    _check_lookup_environments(data.get("lookups"), environments, problems)
+    for name, environment in environments.items():
+        if isinstance(environment, Mapping):
+            _check_distribution_certificates(
+                name,
+                environment,
+                [raw for _, raw in cas if raw.get("environment") == name],
+                problems,
+            )
     return problems
+
+
+def _lookups(raw: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    items = raw if isinstance(raw, list | tuple) else []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
+
+
+def _check_lookup_environments(
+    lookups: Any, environments: Mapping[str, Any], problems: list[ConfigProblem]
+) -> None:
+    """With environments each lookup names the stack it is built in: a lookup runs in one
+    account and region, those of its stack."""
+    for index, raw in _lookups(lookups):
+        environment = raw.get("environment")
+        loc = ("lookups", index, "environment")
+        if environment is None:
+            problems.append(
+                ConfigProblem.at(
+                    loc,
+                    "is required when environments are given (the lookup runs in that "
+                    f"environment's account and region); expected one of: {_names(environments)}",
+                )
+            )
+        elif isinstance(environment, str) and environment not in environments:
+            problems.append(
+                ConfigProblem.at(
+                    loc,
+                    f"{show(environment)} is not an environment of this file; expected one of: "
+                    f"{_names(environments)}",
+                )
+            )
+
+
+def _arn_account(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else None
+
+
+def _check_distribution_certificates(
+    name: str,
+    environment: Mapping[str, Any],
+    cas: list[Mapping[str, Any]],
+    problems: list[ConfigProblem],
+) -> None:
+    """`environments.<name>.crl_distribution|ocsp_distribution.certificate_arn`: in us-east-1
+    (the field's pattern), in the environment's account, and with names of this stack to cover.
+
+    CloudFront takes ACM certificates only from us-east-1:
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html
+    The account: CloudFront's guide does not say that the certificate must be in the
+    distribution's account; ACM certificates are regional resources of one account, and AWS's
+    own guidance for several accounts is to request a certificate in each account and region
+    (AWS Security Blog, "How to deploy public ACM certificates across multiple AWS accounts and
+    Regions using AWS CloudFormation StackSets"):
+    http://aws.amazon.com/blogs/security/how-to-deploy-public-acm-certificates-across-multiple-aws-accounts-and-regions-using-aws-cloudformation-stacksets/
+    """
+    account = environment.get("account")
+    for section, revocation in (("crl_distribution", "crl"), ("ocsp_distribution", "ocsp")):
+        given = environment.get(section)
+        arn = given.get("certificate_arn") if isinstance(given, Mapping) else None
+        if not isinstance(arn, str):
+            continue
+        loc = ("environments", name, section, "certificate_arn")
+        arn_account = _arn_account(arn)
+        if isinstance(account, str) and arn_account is not None and arn_account != account:
+            problems.append(
+                ConfigProblem.at(
+                    loc,
+                    f"{show(arn)} is a certificate of account {arn_account}, but environment "
+                    f"{show(name)} deploys its distribution to account {account}; expected an ACM "
+                    f"certificate of account {account} in us-east-1",
+                )
+            )
+        names = [
+            raw
+            for raw in cas
+            if isinstance(raw.get(revocation), Mapping)
+            and raw[revocation].get("enabled") is True
+            and raw[revocation].get("custom_cname") is not None
+        ]
+        problem = viewer_certificate_problem(
+            certificate_given=True,
+            domain_name_count=len(names),
+            names_field=f"{revocation}.custom_cname",
+        )
+        if problem:
+            problems.append(ConfigProblem.at(loc, f"{problem} (in environment {show(name)})"))
 
 
 def _check_stack_cycles(

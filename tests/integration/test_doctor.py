@@ -747,3 +747,139 @@ def test_text_output_prints_each_problem_with_its_fix(
     assert f"FAIL {arn}  status: the CA is PENDING_CERTIFICATE" in out
     assert "fix: install its certificate" in out
     assert out.rstrip().endswith("not healthy: 1 problem(s), 0 check(s) could not be made")
+
+
+# --- a config with environments: each environment's stack, in its region, if in our account ----
+
+_ORG_CONFIG = f"""
+name: doctor-org
+environments:
+  security: {{account: "{ACCOUNT}", region: {REGION}}}
+  work: {{account: "222222222222", region: eu-west-1}}
+certificate_authorities:
+  - name: root
+    environment: security
+    type: ROOT
+    subject: {{common_name: Doctor Org Root}}
+    key_algorithm: EC_prime256v1
+    validity_days: 3650
+    crl: {{enabled: true, expiration_days: 7}}
+    ocsp: {{enabled: true}}
+    acm_renewals: true
+  - name: work-root
+    environment: work
+    type: ROOT
+    subject: {{common_name: Doctor Org Work Root}}
+    key_algorithm: EC_prime256v1
+    validity_days: 3650
+"""
+
+
+def _org_stack(outputs: dict[str, str]) -> Any:
+    """DescribeStacks of the security environment's stack, `<name>-<environment>`, only."""
+    client = boto3.client("cloudformation", region_name=REGION)
+    stubber = Stubber(client)
+    stack = {
+        "StackName": "doctor-org-security",
+        "CreationTime": "2026-01-01T00:00:00Z",
+        "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+    }
+    stubber.add_response(
+        "describe_stacks", {"Stacks": [stack]}, {"StackName": "doctor-org-security"}
+    )
+    stubber.activate()
+    return client
+
+
+def _run_org(
+    account: Account,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    *extra: str,
+    outputs: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
+    from cdk_pca.cli import build_parser
+    from cdk_pca.cli.doctor import run_doctor
+    from cdk_pca.cli.errors import CliError
+
+    config = tmp_path / "org.yaml"
+    config.write_text(_ORG_CONFIG)
+    args = build_parser().parse_args(["doctor", "--config", str(config), "--json", *extra])
+    try:
+        code = run_doctor(args, clients=_with_cloudformation(account, _org_stack(outputs or {})))
+    except CliError as exc:
+        code = exc.exit_code
+        print(f"error: {exc}", file=__import__("sys").stderr)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_config_with_environments_checks_those_of_the_callers_account(
+    account: Account, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, arn = _healthy_ca(account)
+
+    code, out, err = _run_org(account, tmp_path, capsys, outputs={"RootCaArn": arn})
+
+    report = json.loads(out)
+    assert code == EXIT_HEALTHY, report
+    assert set(report) == {"healthy", "checks"} and report["healthy"]
+    checks = {(c["ca"], c["check"]) for c in report["checks"]}
+    assert ("doctor-org-security", "stack") in checks and ("root", "status") in checks
+    assert all(set(c) == {"ca", "check", "ok", "detail", "fix"} for c in report["checks"])
+    assert not any(c["ca"] == "work-root" for c in report["checks"])
+    assert err == (
+        "note: environment work (stack doctor-org-work) is in account 222222222222, the "
+        f"credentials are for account {ACCOUNT}: not checked; run doctor --config "
+        f"{tmp_path / 'org.yaml'} --environment work with credentials for 222222222222\n"
+    )
+
+
+def test_cli_environment_of_another_account_checks_nothing_exit_2(
+    account: Account, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run_org(account, tmp_path, capsys, "--environment", "work")
+
+    assert code == EXIT_UNDETERMINED and out == ""
+    assert err == (
+        f"error: nothing checked: the credentials are for account {ACCOUNT}, and environment "
+        "work is in account 222222222222: run doctor with credentials for that account "
+        "(--environment NAME checks one)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--environment", "nowhere"],
+            "--environment 'nowhere' is not an environment of {path}; expected one of: "
+            "security, work",
+        ),
+        (["--region", "eu-west-1"], "--region eu-west-1: the environments of {path} name"),
+    ],
+)
+def test_cli_bad_environment_arguments_are_one_line_exit_2(
+    account: Account,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    code, out, err = _run_org(account, tmp_path, capsys, *extra)
+
+    assert code == EXIT_UNDETERMINED and out == ""
+    assert message.format(path=tmp_path / "org.yaml") in err and err.count("\n") == 1
+
+
+def test_cli_environment_without_environments_is_refused(
+    aws_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "pki.yaml"
+    config.write_text(_CONFIG)
+
+    code, out, err = _run(["doctor", "--config", str(config), "--environment", "security"], capsys)
+
+    assert code == EXIT_UNDETERMINED and out == ""
+    assert f"--environment security: {config} has no environments" in err

@@ -99,10 +99,16 @@ def test_a_default_permission_share_warns_about_csr_passthrough_consumers(
     assert any("BlankEndEntityCertificate_APICSRPassthrough/V1" in w for w in warnings)
 
 
-def test_doctor_refuses_a_config_with_environments_naming_its_stacks(
-    capsys: pytest.CaptureFixture[str],
+def test_doctor_with_environments_and_no_credentials_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # doctor checks each environment's stack (tests/unit/test_organization_environments.py);
+    # without credentials it can check none, and says so in one line.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     assert main(["doctor", "--config", EXAMPLE]) == 2
     err = capsys.readouterr().err
-    assert "org-pki-security-eu" in err and "--ca-arn" in err
+    assert "credentials" in err
     assert len(err.strip().splitlines()) == 1

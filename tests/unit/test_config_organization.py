@@ -9,6 +9,7 @@ import yaml
 
 from cdk_pca.config import ConfigError, PkiConfig, parse_config
 from cdk_pca.config.organization import RAM_PERMISSIONS, pca_regions, principal_kind
+from cdk_pca.rules import show
 
 OU = "arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefgh34"
 ORGANIZATION = "arn:aws:organizations::111111111111:organization/o-abcdefghij"
@@ -144,10 +145,117 @@ def test_across_regions_in_one_account_may_have_cas_below() -> None:
     assert config.signing_route(config.ca_by_name("leaf")) == "local"
 
 
-def test_lookups_are_refused_with_environments() -> None:
+def test_each_lookup_names_a_known_environment() -> None:
     data = org(_ca("root", "security"), _ca("leaf", "work", "root"))
-    data["lookups"] = [{"name": "web", "domain": "www.example.com"}]
-    assert "not supported with environments" in problems(data)["lookups"]
+    data["lookups"] = [
+        {"name": "web", "domain": "www.example.com", "environment": "work"},
+        {"name": "api", "domain": "api.example.com"},
+        {"name": "old", "domain": "old.example.com", "environment": "nowhere"},
+    ]
+    found = problems(data)
+    assert "lookups[0].environment" not in found
+    assert found["lookups[1].environment"] == (
+        "is required when environments are given (the lookup runs in that environment's "
+        "account and region); expected one of: security, work"
+    )
+    assert found["lookups[2].environment"] == (
+        "'nowhere' is not an environment of this file; expected one of: security, work"
+    )
+
+
+def test_lookups_of_an_environment_are_its_stack_s() -> None:
+    data = org(_ca("root", "security"), _ca("leaf", "work", "root"))
+    data["lookups"] = [
+        {"name": "web", "domain": "www.example.com", "environment": "work"},
+        {"name": "vpn", "domain": "vpn.example.com", "environment": "security"},
+    ]
+    config = load(data)
+    assert [lookup.name for lookup in config.lookups_in("work")] == ["web"]
+    assert [lookup.name for lookup in config.lookups_in(None)] == ["web", "vpn"]
+
+
+def test_a_lookup_environment_without_environments_is_refused() -> None:
+    data = {
+        "name": "single",
+        "certificate_authorities": [_ca("root", None)],
+        "lookups": [{"name": "web", "domain": "www.example.com", "environment": "work"}],
+    }
+    assert problems(data)["lookups[0].environment"] == (
+        "'work' names an environment, but the file has no environments section; add "
+        "environments or remove environment"
+    )
+
+
+CERTIFICATE = "arn:aws:acm:{region}:{account}:certificate/12345678-1234-1234-1234-123456789012"
+
+
+def _with_names() -> dict[str, Any]:
+    return org(
+        _ca("root", "security", crl={"enabled": True, "custom_cname": "crl.example.com"}),
+        _ca("leaf", "work", "root", ocsp={"enabled": True, "custom_cname": "ocsp.example.com"}),
+    )
+
+
+def test_distribution_certificates_per_environment_are_accepted() -> None:
+    data = _with_names()
+    data["environments"]["security"]["crl_distribution"] = {
+        "certificate_arn": CERTIFICATE.format(region="us-east-1", account="111111111111")
+    }
+    data["environments"]["work"]["ocsp_distribution"] = {
+        "certificate_arn": CERTIFICATE.format(region="us-east-1", account="222222222222")
+    }
+    config = load(data)
+    assert config.crl_certificate_arn(
+        "security",
+    ) == CERTIFICATE.format(region="us-east-1", account="111111111111")
+    assert config.crl_certificate_arn("work") is None
+    assert config.ocsp_certificate_arn("work") == CERTIFICATE.format(
+        region="us-east-1", account="222222222222"
+    )
+
+
+def test_a_distribution_certificate_of_another_region_or_account_is_refused() -> None:
+    data = _with_names()
+    wrong_account = CERTIFICATE.format(region="us-east-1", account="333333333333")
+    data["environments"]["security"]["crl_distribution"] = {"certificate_arn": wrong_account}
+    data["environments"]["work"]["ocsp_distribution"] = {
+        "certificate_arn": CERTIFICATE.format(region="eu-west-1", account="222222222222")
+    }
+    found = problems(data)
+    assert found["environments.security.crl_distribution.certificate_arn"] == (
+        f"{show(wrong_account)} is a certificate of account 333333333333, but environment "
+        "'security' deploys its distribution to account 111111111111; expected an ACM "
+        "certificate of account 111111111111 in us-east-1"
+    )
+    assert (
+        "CloudFront takes certificates only from there"
+        in (found["environments.work.ocsp_distribution.certificate_arn"])
+    )
+
+
+def test_a_distribution_certificate_needs_a_custom_name_in_its_environment() -> None:
+    data = _with_names()
+    # The OCSP name is the work CA's: the security stack has no OCSP distribution.
+    data["environments"]["security"]["ocsp_distribution"] = {
+        "certificate_arn": CERTIFICATE.format(region="us-east-1", account="111111111111")
+    }
+    found = problems(data)
+    message = found["environments.security.ocsp_distribution.certificate_arn"]
+    assert "no CA has a ocsp.custom_cname" in message
+    assert message.endswith("(in environment 'security')")
+
+
+@pytest.mark.parametrize("section", ["crl_distribution", "ocsp_distribution"])
+def test_the_top_level_certificate_points_at_the_environment_keys(section: str) -> None:
+    data = _with_names()
+    data[section] = {
+        "certificate_arn": CERTIFICATE.format(region="us-east-1", account="111111111111")
+    }
+    assert problems(data)[f"{section}.certificate_arn"] == (
+        "serves a single stack only: with environments each environment's stack has its own "
+        f"distribution; give environments.<environment>.{section}.certificate_arn instead (one "
+        "of: security, work)"
+    )
 
 
 @pytest.mark.parametrize(

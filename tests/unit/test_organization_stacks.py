@@ -367,9 +367,11 @@ def test_a_cloudfront_certificate_is_refused_with_environments() -> None:
     }
     with pytest.raises(ConfigError) as raised:
         parse_config(yaml.safe_dump(data))
-    assert "crl_distribution.certificate_arn: is not supported with environments yet" in str(
-        raised.value
-    )
+    assert (
+        "crl_distribution.certificate_arn: serves a single stack only: with environments each "
+        "environment's stack has its own distribution; give "
+        "environments.<environment>.crl_distribution.certificate_arn instead"
+    ) in str(raised.value)
 
 
 def test_the_longest_names_the_config_allows_synthesize() -> None:
