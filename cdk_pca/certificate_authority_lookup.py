@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -22,6 +22,7 @@ from cdk_pca.certificate_lookup import (
 from cdk_pca.certificate_lookup import (
     LAMBDA_TIMEOUT,
     LookupMode,
+    LookupProviderBase,
     _checked,
     lookup_resource,
     package_function,
@@ -139,25 +140,16 @@ class CertificateAuthorityLookup(Construct):
         )
 
 
-class _CaLookupProvider(Construct):
+class _CaLookupProvider(LookupProviderBase):
     """The Lambda function behind every Custom::CertificateAuthorityLookup of a stack."""
 
-    @classmethod
-    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> _CaLookupProvider:
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, _CaLookupProvider):
-            return existing
-        return cls(stack, PROVIDER_ID, log_retention=log_retention)
+    provider_id = PROVIDER_ID
 
     def __init__(
         self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, log_retention=log_retention)
         self._tag_readers: set[str] = set()
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
         self.role, self.policy = provider_role(
             self,
             description="Finds private CAs for Custom::CertificateAuthorityLookup (cdk-pca)",

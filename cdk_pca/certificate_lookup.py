@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Protocol, Self, TypeVar, cast
+from typing import Any, ClassVar, Literal, Protocol, Self, TypeVar, cast
 
 from aws_cdk import (
     Acknowledgment,
@@ -221,28 +221,42 @@ def _checked(scope: Construct, build: Any) -> Any:
         raise ValueError(f"{scope.node.path}: {exc}") from exc
 
 
-class _LookupProvider(Construct):
-    """The Lambda function behind every Custom::CertificateLookup of a stack (one per stack)."""
+class LookupProviderBase(Construct):
+    """The Lambda function behind every lookup resource of one type in a stack (one per stack,
+    the stack's child `provider_id`), and its log group; subclasses add the role and function."""
+
+    provider_id: ClassVar[str]
 
     @classmethod
-    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> _LookupProvider:
+    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> Self:
         stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, _LookupProvider):
+        existing = stack.node.try_find_child(cls.provider_id)
+        if isinstance(existing, cls):
             return existing
-        return cls(stack, PROVIDER_ID, log_retention=log_retention)
+        return cls(stack, cls.provider_id, log_retention=log_retention)
 
     def __init__(
         self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
             retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
+
+
+class _LookupProvider(LookupProviderBase):
+    """The Lambda function behind every Custom::CertificateLookup of a stack (one per stack)."""
+
+    provider_id = PROVIDER_ID
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
+    ) -> None:
+        super().__init__(scope, construct_id, log_retention=log_retention)
+        stack = Stack.of(self)
         certificate_arns = stack.format_arn(
             service="acm", resource="certificate", resource_name="*"
         )
