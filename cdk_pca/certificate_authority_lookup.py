@@ -7,11 +7,10 @@ looks up at deploy time through a Custom::CertificateAuthorityLookup.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any
 
-from aws_cdk import Acknowledgment, CustomResource, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -22,12 +21,13 @@ from cdk_pca.certificate_lookup import (
 )
 from cdk_pca.certificate_lookup import (
     LAMBDA_TIMEOUT,
-    SERVICE_TIMEOUT,
     LookupMode,
+    LookupProviderBase,
     _checked,
-    check_lookup_mode,
+    lookup_resource,
     package_function,
     provider_role,
+    synth_answer,
 )
 from cdk_pca.lookup import (
     CertificateAuthorityFilters,
@@ -100,25 +100,18 @@ class CertificateAuthorityLookup(Construct):
                 tags=tags, common_name=common_name, statuses=statuses, owner=owner
             ),
         )
-        self.mode: LookupMode = check_lookup_mode(
+        self.mode: LookupMode = mode
+        self.match: CertificateAuthorityMatch | None = synth_answer(
             self,
             mode=mode,
             match=match,
             refresh_token=refresh_token,
+            match_type=CertificateAuthorityMatch,
             resolver="resolve_certificate_authority_lookup",
             what="CA",
         )
-        self.match: CertificateAuthorityMatch | None = None
 
-        if mode == "synth":
-            self.match = _checked(
-                self,
-                lambda: (
-                    match
-                    if isinstance(match, CertificateAuthorityMatch)
-                    else CertificateAuthorityMatch.from_dict(cast(Mapping[str, Any], match))
-                ),
-            )
+        if self.match is not None:
             self.certificate_authority_arn: str = self.match.arn
             self.common_name: str = self.match.common_name or ""
             self.status: str = self.match.status
@@ -128,18 +121,12 @@ class CertificateAuthorityLookup(Construct):
         else:
             provider = _CaLookupProvider.of(self, log_retention)
             provider.allow(self.filters)
-            properties: dict[str, Any] = {
-                "Filters": json.dumps(self.filters.to_dict(), sort_keys=True),
-            }
-            if refresh_token is not None:
-                properties["RefreshToken"] = refresh_token
-            self.resource = CustomResource(
+            self.resource = lookup_resource(
                 self,
-                "Resource",
-                service_token=provider.function.function_arn,
+                function=provider.function,
                 resource_type=RESOURCE_TYPE,
-                properties=properties,
-                service_timeout=SERVICE_TIMEOUT,
+                filters=self.filters.to_dict(),
+                refresh_token=refresh_token,
             )
             self.certificate_authority_arn = self.resource.get_att_string("Arn")
             self.common_name = self.resource.get_att_string("CommonName")
@@ -153,25 +140,16 @@ class CertificateAuthorityLookup(Construct):
         )
 
 
-class _CaLookupProvider(Construct):
+class _CaLookupProvider(LookupProviderBase):
     """The Lambda function behind every Custom::CertificateAuthorityLookup of a stack."""
 
-    @classmethod
-    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> _CaLookupProvider:
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, _CaLookupProvider):
-            return existing
-        return cls(stack, PROVIDER_ID, log_retention=log_retention)
+    provider_id = PROVIDER_ID
 
     def __init__(
         self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, log_retention=log_retention)
         self._tag_readers: set[str] = set()
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
         self.role, self.policy = provider_role(
             self,
             description="Finds private CAs for Custom::CertificateAuthorityLookup (cdk-pca)",

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, Protocol, Self, TypeVar, cast
 
 from aws_cdk import (
     Acknowledgment,
@@ -105,25 +105,18 @@ class CertificateLookup(Construct):
                 most_recent=most_recent,
             ),
         )
-        self.mode: LookupMode = check_lookup_mode(
+        self.mode: LookupMode = mode
+        self.match: CertificateMatch | None = synth_answer(
             self,
             mode=mode,
             match=match,
             refresh_token=refresh_token,
+            match_type=CertificateMatch,
             resolver="resolve_certificate_lookup",
             what="certificate",
         )
-        self.match: CertificateMatch | None = None
 
-        if mode == "synth":
-            self.match = _checked(
-                self,
-                lambda: (
-                    match
-                    if isinstance(match, CertificateMatch)
-                    else CertificateMatch.from_dict(cast(Mapping[str, Any], match))
-                ),
-            )
+        if self.match is not None:
             self.certificate_arn: str = self.match.arn
             self.domain_name: str = self.match.domain
             self.status: str = self.match.status
@@ -131,18 +124,12 @@ class CertificateLookup(Construct):
             self.not_after: str = self.match.not_after.isoformat() if self.match.not_after else ""
         else:
             provider = _LookupProvider.of(self, log_retention)
-            properties: dict[str, Any] = {
-                "Filters": json.dumps(self.filters.to_dict(), sort_keys=True),
-            }
-            if refresh_token is not None:
-                properties["RefreshToken"] = refresh_token
-            self.resource = CustomResource(
+            self.resource = lookup_resource(
                 self,
-                "Resource",
-                service_token=provider.function.function_arn,
+                function=provider.function,
                 resource_type=RESOURCE_TYPE,
-                properties=properties,
-                service_timeout=SERVICE_TIMEOUT,
+                filters=self.filters.to_dict(),
+                refresh_token=refresh_token,
             )
             self.certificate_arn = self.resource.get_att_string("Arn")
             self.domain_name = self.resource.get_att_string("DomainName")
@@ -155,35 +142,75 @@ class CertificateLookup(Construct):
         )
 
 
-def check_lookup_mode(
+class _Answer(Protocol):
+    """A lookup's match: CertificateMatch, CertificateAuthorityMatch."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=_Answer)
+
+
+def synth_answer(
     scope: Construct,
     *,
     mode: LookupMode,
-    match: object | None,
+    match: M | Mapping[str, Any] | None,
     refresh_token: str | None,
+    match_type: type[M],
     resolver: str,
     what: str,
-) -> LookupMode:
-    """The lookup's mode, once `match` and `refresh_token` fit it (each only belongs to one)."""
+) -> M | None:
+    """In mode synth the answer (`match`, or a `match_type` read from its `to_dict()`); in mode
+    deploy None. `match` and `refresh_token` each belong to one mode: elsewhere they are errors."""
     if mode not in LOOKUP_MODES:
         raise ValueError(f"{scope.node.path}: mode {mode!r} is not one of {LOOKUP_MODES}")
-    if mode == "synth":
-        if match is None:
+    if mode == "deploy":
+        if match is not None:
             raise ValueError(
-                f"{scope.node.path}: mode 'synth' needs the match found before synthesis "
-                f"(cdk_pca.lookup_cache.{resolver} finds and caches it)"
+                f"{scope.node.path}: match is only for mode 'synth'; mode 'deploy' looks the "
+                f"{what} up when the stack is deployed"
             )
-        if refresh_token is not None:
-            raise ValueError(
-                f"{scope.node.path}: refresh_token only applies to mode 'deploy'; in mode "
-                "'synth' reset the cached answer (`cdk context --reset KEY`) instead"
-            )
-    elif match is not None:
+        return None
+    if match is None:
         raise ValueError(
-            f"{scope.node.path}: match is only for mode 'synth'; mode 'deploy' looks the "
-            f"{what} up when the stack is deployed"
+            f"{scope.node.path}: mode 'synth' needs the match found before synthesis "
+            f"(cdk_pca.lookup_cache.{resolver} finds and caches it)"
         )
-    return mode
+    if refresh_token is not None:
+        raise ValueError(
+            f"{scope.node.path}: refresh_token only applies to mode 'deploy'; in mode "
+            "'synth' reset the cached answer (`cdk context --reset KEY`) instead"
+        )
+    if isinstance(match, match_type):
+        return match
+    mapping = cast(Mapping[str, Any], match)
+    answer: M = _checked(scope, lambda: match_type.from_dict(mapping))
+    return answer
+
+
+def lookup_resource(
+    scope: Construct,
+    *,
+    function: lambda_.IFunction,
+    resource_type: str,
+    filters: Mapping[str, Any],
+    refresh_token: str | None,
+) -> CustomResource:
+    """A deploy-mode lookup: the custom resource whose properties are its filters, as sorted JSON
+    (equal filters, equal template), and the refresh token when one is given."""
+    properties: dict[str, Any] = {"Filters": json.dumps(filters, sort_keys=True)}
+    if refresh_token is not None:
+        properties["RefreshToken"] = refresh_token
+    return CustomResource(
+        scope,
+        "Resource",
+        service_token=function.function_arn,
+        resource_type=resource_type,
+        properties=properties,
+        service_timeout=SERVICE_TIMEOUT,
+    )
 
 
 def _checked(scope: Construct, build: Any) -> Any:
@@ -194,28 +221,42 @@ def _checked(scope: Construct, build: Any) -> Any:
         raise ValueError(f"{scope.node.path}: {exc}") from exc
 
 
-class _LookupProvider(Construct):
-    """The Lambda function behind every Custom::CertificateLookup of a stack (one per stack)."""
+class LookupProviderBase(Construct):
+    """The Lambda function behind every lookup resource of one type in a stack (one per stack,
+    the stack's child `provider_id`), and its log group; subclasses add the role and function."""
+
+    provider_id: ClassVar[str]
 
     @classmethod
-    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> _LookupProvider:
+    def of(cls, scope: Construct, log_retention: logs.RetentionDays) -> Self:
         stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, _LookupProvider):
+        existing = stack.node.try_find_child(cls.provider_id)
+        if isinstance(existing, cls):
             return existing
-        return cls(stack, PROVIDER_ID, log_retention=log_retention)
+        return cls(stack, cls.provider_id, log_retention=log_retention)
 
     def __init__(
         self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
             retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
+
+
+class _LookupProvider(LookupProviderBase):
+    """The Lambda function behind every Custom::CertificateLookup of a stack (one per stack)."""
+
+    provider_id = PROVIDER_ID
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, log_retention: logs.RetentionDays
+    ) -> None:
+        super().__init__(scope, construct_id, log_retention=log_retention)
+        stack = Stack.of(self)
         certificate_arns = stack.format_arn(
             service="acm", resource="certificate", resource_name="*"
         )
